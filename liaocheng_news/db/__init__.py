@@ -1,0 +1,1 @@
+"""The archive: PostgreSQL (embedded by default), its migrations and its queries."""

@@ -1,0 +1,95 @@
+"""Shared test fixtures: a real PostgreSQL archive for every test that needs one.
+
+The suite uses a throwaway embedded PostgreSQL (pgserver) unless LIAOCHENG_NEWS_DATABASE_URL
+points at another server.  A template database is migrated once per session; each test gets
+its own database cloned from it, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from liaocheng_news.db import migrate as migrations
+from liaocheng_news.db.server import embedded_server, stop_embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+TEMPLATE = "lcn_test_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """A superuser URL on a server the tests may create databases on."""
+    url = os.environ.get("LIAOCHENG_NEWS_DATABASE_URL")
+    if url:
+        yield url
+        return
+    home = Path(tempfile.mkdtemp(prefix="lcn-test-pg-"))
+    home.chmod(0o755)
+    server = embedded_server(home, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        try:
+            server.cleanup()
+        finally:
+            stop_embedded(home / "pgdata")
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _admin(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url):
+    """A migrated template database, made once a session."""
+    name = f"{TEMPLATE}_{uuid.uuid4().hex[:8]}"
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    async def _migrate():
+        async with await psycopg.AsyncConnection.connect(make_conninfo(pg_admin_url, dbname=name)) as c:
+            await migrations.migrate(c)
+
+    asyncio.run(_migrate())
+    yield name
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _new_database(pg_admin_url: str, template: str) -> tuple[str, str]:
+    name = f"lcn_t{os.getpid()}_{next(_counter)}"
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name, make_conninfo(pg_admin_url, dbname=name)
+
+
+@pytest.fixture
+def archive_url(pg_admin_url, pg_template):
+    """A fresh, migrated archive database for one test (its URL / conninfo string)."""
+    name, url = _new_database(pg_admin_url, pg_template)
+    yield url
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database_url(pg_admin_url):
+    """A fresh database with no schema at all (for migration tests)."""
+    name, url = _new_database(pg_admin_url, "template1")
+    yield url
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
