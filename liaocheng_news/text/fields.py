@@ -1,0 +1,346 @@
+"""Pure-text helpers that read dates, bylines and print notes out of Chinese news text.
+
+Every portal parser and the seed importer (plain-text dumps) meet the same few line shapes:
+``来源:聊城日报 2021-10-28 11:20``, ``■本报记者 苑莘``, ``编辑:李明`` ``审核:刘 飞``,
+``初审编辑:赵志鹏 责任编辑:李兆辉``, ``2024年12月20日《聊城日报》2版``.  Reading them in one place
+keeps the parsers down to selectors.  All functions are pure, total (they never raise on odd
+input) and accept Simplified or Traditional label words (mirrors carry Traditional copies).
+
+Name handling (a documented choice): Chinese typesetting pads a two-character name with a space
+so that it lines up with three-character names (``审核:刘 飞``).  The pad is not part of the
+name, and keeping it would make ``刘 飞`` and ``刘飞`` two different people in the archive, so
+names made of single CJK characters separated by blanks are joined (``刘 飞`` -> ``刘飞``).
+Blank-separated multi-character tokens stay separate names (``夏旭光 韩庆阳`` -> two names).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+__all__ = [
+    "SHANGHAI",
+    "parse_datetime",
+    "parse_date",
+    "parse_byline",
+    "parse_print_note",
+    "split_names",
+    "clean_space",
+]
+
+_MIN_YEAR, _MAX_YEAR = 1990, 2100
+
+# ---------------------------------------------------------------------------------------------
+# dates
+
+# 2021-10-28 11:20 / 2026-01-22 11:02:37 / 2024/03/29 / 2019.04.14 / 2026-01-22T11:02:37+08:00
+_DASHED = re.compile(
+    r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"
+    r"(?:(?:[T\s]|&nbsp;)+(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2})(?:\.\d+)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+)
+# 2024年12月20日 / 2024年12月20日 14:44 / 2024年12月20日14时44分
+_CHINESE = re.compile(
+    r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
+)
+# 20260122 in URLs (/20260122/151679.html, t20220126_9746270.htm)
+_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?!\d)")
+
+
+def _build(match: re.Match[str]) -> datetime | None:
+    parts = match.groupdict()
+    try:
+        year, month, day = int(parts["y"]), int(parts["m"]), int(parts["d"])
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            return None
+        hour = int(parts.get("H") or 0)
+        minute = int(parts.get("M") or 0)
+        second = int(parts.get("S") or 0)
+        tz = parts.get("tz")
+        if tz:
+            if tz == "Z":
+                offset = timezone.utc
+            else:
+                sign = -1 if tz[0] == "-" else 1
+                digits = tz[1:].replace(":", "")
+                offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            return datetime(year, month, day, hour, minute, second, tzinfo=offset).astimezone(SHANGHAI)
+        return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_datetime(text: str | None) -> datetime | None:
+    """The first valid date (with its time, if given) in ``text``, aware in Asia/Shanghai.
+
+    Dashed and Chinese forms are preferred over bare ``YYYYMMDD`` digit runs, which are only
+    used when nothing else is there (they are how URLs carry dates, and a phone number or an id
+    must not win over a real date in the same text).  Invalid dates (``2021-13-45``) are skipped;
+    absent or unreadable input gives None.
+    """
+    if not text or not isinstance(text, str):
+        return None
+    found: list[tuple[int, datetime]] = []
+    for pattern in (_DASHED, _CHINESE):
+        for match in pattern.finditer(text):
+            value = _build(match)
+            if value is not None:
+                found.append((match.start(), value))
+                break
+    if found:
+        return min(found, key=lambda pair: pair[0])[1]
+    for match in _COMPACT.finditer(text):
+        value = _build(match)
+        if value is not None:
+            return value
+    return None
+
+
+def parse_date(text: str | None) -> date | None:
+    """The calendar date of :func:`parse_datetime` (for print notes and e-paper pages)."""
+    value = parse_datetime(text)
+    return value.date() if value else None
+
+
+# ---------------------------------------------------------------------------------------------
+# names and bylines
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+_BULLETS = "■□●○◆◇▲△★☆◎·•|｜【】[]"
+
+
+def clean_space(text: str | None) -> str:
+    """Collapse all blanks (incl. NBSP and the ideographic space) to one ASCII space, stripped."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+# Labels, longest first so that 初审编辑 is not read as 编辑.  Each maps to a role.
+_LABELS: list[tuple[str, str]] = [
+    ("初审编辑", "first_editor"), ("初審編輯", "first_editor"),
+    ("责任编辑", "responsible_editor"), ("責任編輯", "responsible_editor"),
+    ("本报通讯员", "correspondent"), ("本報通訊員", "correspondent"),
+    ("特约通讯员", "correspondent"), ("特約通訊員", "correspondent"),
+    ("本报记者", "reporter"), ("本報記者", "reporter"),
+    ("特约记者", "reporter"), ("特約記者", "reporter"),
+    ("见习记者", "reporter"), ("見習記者", "reporter"),
+    ("发布时间", "time"), ("發佈時間", "time"), ("發布時間", "time"),
+    ("通讯员", "correspondent"), ("通訊員", "correspondent"),
+    ("实习生", "reporter"), ("實習生", "reporter"),
+    ("记者", "reporter"), ("記者", "reporter"),
+    ("作者", "author"),
+    ("编辑", "editor"), ("編輯", "editor"), ("编审", "reviewer"),
+    ("审核", "reviewer"), ("審核", "reviewer"), ("终审", "reviewer"), ("終審", "reviewer"),
+    ("审校", "reviewer"), ("校对", "proofreader"), ("校對", "proofreader"),
+    ("来源", "source"), ("來源", "source"), ("稿源", "source"), ("出处", "source"),
+    ("摄影", "photographer"), ("攝影", "photographer"),
+    ("时间", "time"), ("時間", "time"), ("日期", "time"),
+    ("点击", "ignore"), ("點擊", "ignore"), ("浏览", "ignore"), ("瀏覽", "ignore"),
+    ("图", "photographer"), ("圖", "photographer"), ("摄", "photographer"), ("攝", "photographer"),
+    ("文", "author"),
+]
+_ROLE = dict(_LABELS)
+
+
+def _label(match: re.Match[str]) -> str:
+    return match.group("long") or match.group("short")
+_SINGLE = {label for label, _ in _LABELS if len(label) == 1}
+# A short label starts a field when it stands at a line start or after a blank/bullet/slash/punctuation,
+# and is followed by a colon or a slash, or by a blank (long labels: also directly by a name), so
+# that sentence text such as 记者了解到 is not read as a byline.
+_LONG = [label for label, _ in _LABELS if len(label) >= 3]
+_SHORT = [label for label, _ in _LABELS if len(label) < 3]
+_LABEL_RE = re.compile(
+    # labels of three or more characters (本报通讯员, 责任编辑) are distinctive enough to start a
+    # field anywhere: yybnet runs them together ("■本报记者夏旭光本报通讯员朱红光")
+    r"(?:(?P<long>" + "|".join(re.escape(label) for label in _LONG) + r")"
+    r"|(?:^|(?<=[\s■□●◆▲★◎·•|｜/／(（【\[,，;；。]))"
+    r"(?P<short>" + "|".join(re.escape(label) for label in _SHORT) + r"))"
+    r"[ \t]*(?P<sep>[:：/／]|(?(long)(?=[\s" + _CJK + r"])|(?<=[ \t])))",
+    re.M,
+)
+# Words that fill a name slot but are not names.
+_NOT_NAMES = {
+    "资料图", "資料圖", "资料", "資料", "网络", "網絡", "网络图片", "網絡圖片", "受访者供图", "受訪者供圖",
+    "视觉中国", "視覺中國", "本报", "本報", "供图", "供圖", "次",
+}
+_NAME_STOP = re.compile(r"[^" + _CJK + r"A-Za-z·•\s、,，;；/／]")
+
+
+def split_names(value: str | None) -> list[str]:
+    """Names in a name slot: split on 、,;/ and blanks; padded two-character names are joined.
+
+    ``"夏旭光 韩庆阳"`` -> ``["夏旭光", "韩庆阳"]``; ``"刘 飞"`` -> ``["刘飞"]``;
+    ``"李明、王 芳"`` -> ``["李明", "王芳"]``.  Placeholders such as 资料图 are dropped.
+    """
+    names: list[str] = []
+    for chunk in re.split(r"[、,，;；/／]+", value or ""):
+        tokens = [t.strip(_BULLETS) for t in _SPACES.split(chunk.strip()) if t.strip(_BULLETS)]
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            single = re.fullmatch(f"[{_CJK}]", token)
+            if single and i + 1 < len(tokens) and re.fullmatch(f"[{_CJK}]{{1,2}}", tokens[i + 1]):
+                token += tokens[i + 1]  # 刘 飞 / 欧阳 娜 (a padded name)
+                i += 1
+            i += 1
+            if token and token not in _NOT_NAMES and token not in names:
+                names.append(token)
+    return names
+
+
+def _name_slot(value: str) -> str:
+    """The leading run of a value that can be names (stops at quotes, digits, sentence text)."""
+    stop = _NAME_STOP.search(value)
+    return value[: stop.start()] if stop else value
+
+
+def _empty_byline() -> dict[str, Any]:
+    return {
+        "source": None,
+        "authors": [],
+        "reporters": [],
+        "correspondents": [],
+        "photographers": [],
+        "editor": None,
+        "reviewer": None,
+        "first_editor": None,
+        "responsible_editor": None,
+        "published_at": None,
+    }
+
+
+def _add(target: list[str], names: list[str]) -> None:
+    for name in names:
+        if name not in target:
+            target.append(name)
+
+
+def parse_byline(text: str | None) -> dict[str, Any]:
+    """Read the labelled fields of a byline line or block.
+
+    Returns a dict with every key present::
+
+        source            来源/來源/稿源 (first blank-free token: "聊城日报", "大众网·海报新闻")
+        authors           作者 + 记者 (本报记者, ■本报记者, 文/记者) + 通讯员, in order, deduplicated
+        reporters, correspondents, photographers (图/摄影/摄; not in authors)
+        editor            编辑; else 初审编辑 (dzwww's first-stage editor); else a lone 责任编辑
+        reviewer          审核/终审; else 责任编辑 when a separate editor was named (dzwww:
+                          初审编辑 -> editor, 责任编辑 -> reviewer)
+        first_editor, responsible_editor   the raw 初审编辑 / 责任编辑 values
+        published_at      a date on a 时间/日期/发布时间 label or on the 来源 line, else None
+
+    Single-character labels (文/图/摄) count only before a slash or colon, so body text with
+    those characters is not read as a byline.  Names follow :func:`split_names`.
+    """
+    result = _empty_byline()
+    if not text or not isinstance(text, str):
+        return result
+    text = text.replace("\u00a0", " ").replace("\u3000", " ")
+    matches = [
+        m for m in _LABEL_RE.finditer(text)
+        if not (_label(m) in _SINGLE and m.group("sep") not in (":", "：", "/", "／"))
+    ]
+    roles: dict[str, list[str]] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        line_end = text.find("\n", match.end())
+        if line_end != -1:
+            end = min(end, line_end)
+        raw = text[match.end():end]
+        role = _ROLE[_label(match)]
+        if role == "ignore":
+            continue
+        if role == "source":
+            token = clean_space(raw).split(" ")[0] if clean_space(raw) else ""
+            token = token.strip(_BULLETS)
+            if token and not re.match(r"\d{4}", token) and result["source"] is None:
+                result["source"] = token
+            if result["published_at"] is None:  # the 来源 line carries the date (before or after)
+                line_start = text.rfind("\n", 0, match.start()) + 1
+                line_stop = text.find("\n", match.end())
+                result["published_at"] = parse_datetime(text[line_start: line_stop if line_stop != -1 else None])
+            continue
+        if role == "time":
+            if result["published_at"] is None:
+                result["published_at"] = parse_datetime(raw)
+            continue
+        names = split_names(_name_slot(raw))
+        if role == "author" and not names and raw.strip() == "":
+            continue  # "文/" followed directly by "记者": the next label carries the names
+        roles.setdefault(role, [])
+        _add(roles[role], names)
+
+    def first(role: str) -> str | None:
+        values = roles.get(role) or []
+        return "、".join(values) if values else None
+
+    _add(result["authors"], roles.get("author", []))
+    _add(result["reporters"], roles.get("reporter", []))
+    _add(result["correspondents"], roles.get("correspondent", []))
+    _add(result["photographers"], roles.get("photographer", []))
+    # authors in page order: reporters and correspondents keep the order they were written in
+    for match in matches:
+        role = _ROLE[_label(match)]
+        if role in ("reporter", "correspondent"):
+            _add(result["authors"], roles.get(role, []))
+    result["first_editor"] = first("first_editor")
+    result["responsible_editor"] = first("responsible_editor")
+    editor = first("editor") or result["first_editor"]
+    reviewer = first("reviewer")
+    if result["responsible_editor"]:
+        if editor and not reviewer:
+            reviewer = result["responsible_editor"]
+        elif not editor:
+            editor = result["responsible_editor"]
+    result["editor"] = editor
+    result["reviewer"] = reviewer
+    return result
+
+
+def has_byline_label(text: str | None) -> bool:
+    """True when ``text`` holds at least one byline label (for parsers deciding if a line is chrome)."""
+    if not text:
+        return False
+    return any(
+        not (_label(m) in _SINGLE and m.group("sep") not in (":", "：", "/", "／"))
+        for m in _LABEL_RE.finditer(text)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# print notes
+
+_PRINT_NOTE = re.compile(
+    r"(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*"
+    r"《(?P<edition>[^《》]{2,12}?[报報])》\s*"
+    r"(?:第\s*)?(?P<page>[A-Za-z]?\d{1,3}|[一二三四五六七八九十]{1,3})\s*版"
+    r"(?:\s*[:：(（]\s*(?P<name>[^\s)）:：]{1,12})[)）]?)?"
+)
+
+
+def parse_print_note(text: str | None) -> dict[str, Any] | None:
+    """Read a print note: ``2024年12月20日《聊城日报》2版`` ->
+    ``{"edition": "聊城日报", "page_no": "2", "page_name": None, "published": date(2024, 12, 20)}``.
+
+    A page name given after a colon or in brackets (``…2版:要闻``, ``…A3版(民生)``) fills
+    ``page_name``; a missing date gives ``published`` None.  No note gives None.
+    """
+    if not text or not isinstance(text, str):
+        return None
+    match = _PRINT_NOTE.search(text)
+    if not match:
+        return None
+    page = match.group("page")
+    page = page.lstrip("0") or page if page.isdigit() else page.upper()
+    return {
+        "edition": match.group("edition").strip(),
+        "page_no": page,
+        "page_name": match.group("name"),
+        "published": parse_date(match.group("date")) if match.group("date") else None,
+    }
