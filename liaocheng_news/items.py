@@ -63,3 +63,22 @@ def image_from(value: Any) -> Image:
     if isinstance(value, dict):
         return Image(url=value.get("url", ""), caption=value.get("caption", "") or "")
     return Image(url=str(value))
+
+
+def article_to_json(article: Article) -> dict[str, Any]:
+    """A JSON-safe dict (datetimes in ISO 8601 with offset), e.g. for the spool."""
+    data = article.to_dict()
+    for key in ("published_at", "fetched_at"):
+        if data[key] is not None:
+            data[key] = data[key].isoformat()
+    return data
+
+
+def article_from_json(data: dict[str, Any]) -> Article:
+    data = dict(data)
+    for key in ("published_at", "fetched_at"):
+        if data.get(key):
+            data[key] = datetime.fromisoformat(data[key])
+    data["images"] = [image_from(i) for i in data.get("images") or []]
+    known = {f.name for f in dataclasses.fields(Article)}
+    return Article(**{k: v for k, v in data.items() if k in known})

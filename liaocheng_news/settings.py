@@ -84,6 +84,9 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# middlewares.backoff: wait base * 2**(attempt-1) seconds before a retry, at most the cap
+RETRY_BACKOFF_BASE = float(_env("LIAOCHENG_NEWS_RETRY_BACKOFF_BASE", "2"))
+RETRY_BACKOFF_MAX = 120.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False

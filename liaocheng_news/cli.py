@@ -1,0 +1,278 @@
+"""The ``liaocheng-news`` command: crawl, import, export, runs, normalize and operator tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import os
+import sys
+from datetime import date, datetime, time
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "liaocheng_news.settings")
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EXPORT_FIELDS = (
+    "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
+    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
+    "story_id", "is_canonical", "content_hash", "revision", "first_seen", "last_seen",
+)
+EXIT_ARCHIVE_UNAVAILABLE = 2
+
+
+def _die(message: str, code: int = EXIT_ARCHIVE_UNAVAILABLE) -> None:
+    print(f"liaocheng-news: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _open_archive():
+    from liaocheng_news.db.archive import Archive
+    from liaocheng_news.db.server import ArchiveUnavailable
+    from liaocheng_news.db.migrate import SchemaTooNew
+
+    async def opener():
+        try:
+            return await Archive.open()
+        except (ArchiveUnavailable, SchemaTooNew) as exc:
+            _die(str(exc))
+
+    return opener
+
+
+def _iso(value):
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).isoformat()
+    return value
+
+
+def seeds_path() -> Path:
+    return Path(str(resources.files("liaocheng_news").joinpath("seeds")))
+
+
+# -- crawling ---------------------------------------------------------------------------------
+def portal_spiders() -> list[str]:
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    from liaocheng_news.portals import PORTALS
+
+    names = SpiderLoader.from_settings(get_project_settings()).list()
+    return [n for n in names if n in PORTALS]
+
+
+def run_spiders(spiders: list[tuple[str, dict]], settings_overrides: dict | None = None) -> int:
+    """Run spiders in one Scrapy process; returns 0 when every run finished normally."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for key, value in (settings_overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for name, kwargs in spiders:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **kwargs)
+    process.start()
+    bad = [c.spider.name for c in crawlers
+           if c.stats.get_value("finish_reason") not in ("finished", None)]
+    if bad:
+        print(f"liaocheng-news: runs that did not finish normally: {', '.join(bad)}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def _check_archive() -> int:
+    """Refuse to start when the archive is unreachable; returns the number of archived articles."""
+    async def check():
+        archive = await _open_archive()()
+        try:
+            return await archive.count()
+        finally:
+            await archive.close()
+
+    return asyncio.run(check())
+
+
+def cmd_crawl(args) -> int:
+    count = _check_archive()
+    overrides = dict(kv.split("=", 1) for kv in args.set or [])
+    server = None
+    if args.replay is not None:
+        from liaocheng_news.replay import ReplayServer, default_replay_dir
+
+        directory = Path(args.replay) if args.replay else default_replay_dir()
+        server = ReplayServer(directory).start()
+        overrides["REPLAY_URL"] = server.url
+        print(f"replaying recorded pages from {directory} at {server.url}", file=sys.stderr)
+    try:
+        if count == 0 and not args.no_seed:
+            print("the archive is empty: importing the seed corpus first", file=sys.stderr)
+            spiders = [("import", {"paths": [str(seeds_path())]})]
+        else:
+            spiders = []
+        names = args.spiders or portal_spiders()
+        unknown = sorted(set(names) - set(portal_spiders()) - {"import"})
+        if unknown:
+            _die(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(portal_spiders())}", 64)
+        spider_args = dict(kv.split("=", 1) for kv in args.arg or [])
+        spiders += [(n, dict(spider_args)) for n in names]
+        return run_spiders(spiders, overrides)
+    finally:
+        if server:
+            server.stop()
+
+
+def cmd_import(args) -> int:
+    from liaocheng_news.importer import iter_dump_files
+
+    try:
+        files = list(iter_dump_files(args.paths))
+    except FileNotFoundError as exc:
+        _die(str(exc), 66)
+    if not files:
+        _die("no .txt dumps found in the given paths", 66)
+    _check_archive()
+    return run_spiders([("import", {"paths": [str(p) for p in files]})])
+
+
+# -- reading the archive ------------------------------------------------------------------------
+def _parse_since(value: str | None):
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _die(f"--since wants an ISO date like 2024-01-31, not {value!r}", 64)
+    if isinstance(parsed, date) and not isinstance(parsed, datetime):
+        parsed = datetime.combine(parsed, time())
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+
+
+def _article_record(row: dict) -> dict:
+    record = {k: _iso(row.get(k)) for k in EXPORT_FIELDS}
+    record["body"] = row["body"]
+    return record
+
+
+def cmd_export(args) -> int:
+    since = _parse_since(args.since)
+    out = sys.stdout
+
+    async def run():
+        archive = await _open_archive()()
+        try:
+            if args.stories:
+                async for story in archive.export_stories(portal=args.portal, since=since):
+                    if story["canonical"] is not None:
+                        story["canonical"] = _article_record(story["canonical"])
+                    out.write(json.dumps(story, ensure_ascii=False, default=str) + "\n")
+                return
+            writer = None
+            async for row in archive.export(portal=args.portal, since=since):
+                record = _article_record(row)
+                if args.format == "csv":
+                    if writer is None:
+                        writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS))
+                        writer.writeheader()
+                    writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                                     for k, v in record.items()})
+                else:
+                    out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        finally:
+            await archive.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_runs(args) -> int:
+    async def run():
+        archive = await _open_archive()()
+        try:
+            return await archive.runs(limit=args.limit, spider=args.spider)
+        finally:
+            await archive.close()
+
+    runs = asyncio.run(run())
+    if args.json:
+        for r in runs:
+            print(json.dumps({k: _iso(v) for k, v in r.items()}, ensure_ascii=False, default=str))
+        return 0
+    keys = ("pages_fetched", "articles_fetched", "items_stored", "items_duplicate", "items_dropped",
+            "fallback_extractions", "errors")
+    print(f"{'id':>5} {'spider':<16} {'started (Asia/Shanghai)':<25} {'status':<10} " + " ".join(f"{k:>10}"[:10] for k in keys))
+    for r in runs:
+        started = r["started_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        stats = r["stats"] or {}
+        print(f"{r['id']:>5} {r['spider']:<16} {started:<25} {r['status']:<10} "
+              + " ".join(f"{stats.get(k, 0):>10}" for k in keys))
+    return 0
+
+
+def cmd_normalize(args) -> int:
+    from liaocheng_news.text.normalise import Normaliser
+
+    from scrapy.utils.project import get_project_settings
+
+    extra = get_project_settings().getlist("NORMALISE_SPAM_PHRASES")
+    text = Path(args.file).read_text(encoding="utf-8") if args.file and args.file != "-" else sys.stdin.read()
+    for paragraph in Normaliser(extra_spam_phrases=extra).paragraphs(text.split("\n")):
+        print(paragraph)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liaocheng-news", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("crawl", help="crawl portals into the archive (all portal spiders by default)")
+    p.add_argument("spiders", nargs="*")
+    p.add_argument("--replay", nargs="?", const="", default=None, metavar="DIR",
+                   help="crawl recorded pages served on 127.0.0.1 (default: the project's fixtures)")
+    p.add_argument("-a", "--arg", action="append", metavar="NAME=VALUE", help="spider argument")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting")
+    p.add_argument("--no-seed", action="store_true", help="do not import the seed corpus into an empty archive")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("import", help="import text dumps (files or folders) through the pipelines")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export the archive (JSON Lines on stdout; CSV with --format csv)")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--portal")
+    p.add_argument("--since", help="published on or after this ISO date/time (Asia/Shanghai)")
+    p.add_argument("--stories", action="store_true", help="one object per story, with all its copies")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("runs", help="recent crawl runs and their stats")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--spider")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("normalize", help="print the normalised text of a file (or stdin), a paragraph a line")
+    p.add_argument("file", nargs="?")
+    p.set_defaults(func=cmd_normalize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The archive's queries: upserts with revisions, crawl runs, incremental look-ups, export.
+
+Every statement binds its values as parameters; nothing is formatted into SQL.
+One :class:`Archive` owns an async connection pool, so the crawl's event loop never waits
+on the database while it downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from liaocheng_news.db import migrate as migrations
+from liaocheng_news.db.server import ArchiveUnavailable, database_url
+from liaocheng_news.items import Article
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    url: str
+    article_id: int
+    outcome: str  # new | unchanged | revised
+    story_id: int | None = None
+    placement: str | None = None  # new_story | copy | exact (from dedupe.cluster), None when unchanged
+
+
+ARTICLE_COLUMNS = (
+    "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
+    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
+    "content_hash",
+)
+
+_INSERT = f"""
+INSERT INTO articles ({", ".join(ARTICLE_COLUMNS)}, crawl_run_id, first_seen, last_seen, last_changed)
+VALUES ({", ".join(["%s"] * len(ARTICLE_COLUMNS))}, %s, %s, %s, %s)
+ON CONFLICT (url) DO NOTHING
+RETURNING id
+"""
+
+_SELECT_FOR_UPDATE = """
+SELECT id, content_hash, title, subtitle, published_at, source, authors, editor, reviewer, images,
+       revision, last_changed, story_id
+FROM articles WHERE url = %s FOR UPDATE
+"""
+
+_KEEP_REVISION = """
+INSERT INTO article_revisions (article_id, revision, title, subtitle, published_at, source, authors,
+                               editor, reviewer, body, images, content_hash, valid_from, superseded_at)
+SELECT id, revision, title, subtitle, published_at, source, authors, editor, reviewer, body, images,
+       content_hash, last_changed, %s
+FROM articles WHERE id = %s
+"""
+
+_UPDATE = f"""
+UPDATE articles SET {", ".join(f"{c} = %s" for c in ARTICLE_COLUMNS[1:])},
+       revision = revision + 1, last_seen = %s, last_changed = %s, crawl_run_id = %s
+WHERE id = %s
+"""
+
+_TOUCH = "UPDATE articles SET last_seen = %s WHERE id = %s"
+
+
+def _row_values(a: Article) -> list[Any]:
+    return [
+        a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source, list(a.authors),
+        a.editor, a.reviewer, a.body_text, Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
+        a.edition, a.page_no, a.page_name, a.extraction, Jsonb(dict(a.normalisation)), a.content_hash,
+    ]
+
+
+def _changed(row: dict, a: Article) -> bool:
+    """Content changed: the body (by hash) or a headline field differs."""
+    return (
+        row["content_hash"] != a.content_hash
+        or row["title"] != a.title
+        or (row["subtitle"] or None) != (a.subtitle or None)
+    )
+
+
+class Archive:
+    """An open archive.  Use ``await Archive.open()`` and ``await archive.close()``."""
+
+    def __init__(self, url: str, pool: AsyncConnectionPool):
+        self.url = url
+        self.pool = pool
+
+    # -- lifecycle ----------------------------------------------------------------------
+    @classmethod
+    async def open(cls, url: str | None = None, home: str | None = None, *, min_size: int = 1,
+                   max_size: int = 4) -> "Archive":
+        """Reach the archive, apply pending migrations, open a pool.
+
+        Raises :class:`ArchiveUnavailable` with a clear message when it cannot be reached.
+        """
+        url = database_url(home, url)
+        try:
+            conn = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.OperationalError as exc:
+            raise ArchiveUnavailable(
+                f"cannot reach the archive database ({_redact(url)}): {str(exc).strip()}. "
+                "Check LIAOCHENG_NEWS_DATABASE_URL, or unset it to use the embedded archive."
+            ) from exc
+        try:
+            applied = await migrations.migrate(conn)
+            if applied:
+                logger.info("archive schema migrated: applied versions %s", applied)
+        finally:
+            await conn.close()
+        pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
+                                   kwargs={"connect_timeout": CONNECT_TIMEOUT})
+        await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        return cls(url, pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def __aenter__(self) -> "Archive":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    # -- crawl runs -----------------------------------------------------------------------
+    async def start_run(self, spider: str, job_id: str | None = None) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO crawl_runs (spider, host, job_id) VALUES (%s, %s, %s) RETURNING id",
+                (spider, socket.gethostname(), job_id),
+            )
+            return (await cur.fetchone())[0]
+
+    async def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE crawl_runs SET finished_at = now(), status = %s, stats = %s WHERE id = %s",
+                (status, Jsonb(_jsonable(stats)), run_id),
+            )
+
+    async def runs(self, limit: int = 20, spider: str | None = None) -> list[dict]:
+        async with self.pool.connection() as conn:
+            conn.row_factory = dict_row
+            cur = await conn.execute(
+                "SELECT id, spider, started_at, finished_at, status, host, job_id, stats FROM crawl_runs "
+                "WHERE (%(spider)s::text IS NULL OR spider = %(spider)s) ORDER BY id DESC LIMIT %(limit)s",
+                {"spider": spider, "limit": limit},
+            )
+            return await cur.fetchall()
+
+    # -- writing --------------------------------------------------------------------------
+    async def store(self, articles: Sequence[Article], run_id: int | None = None,
+                    now: datetime | None = None) -> list[StoreResult]:
+        """Upsert a batch in one transaction; changed articles keep their old version as a revision."""
+        from liaocheng_news.dedupe import cluster  # the story decision lives with dedupe
+
+        now = now or datetime.now(timezone.utc)
+        results: list[StoreResult] = []
+        async with self.pool.connection() as conn:
+            conn.row_factory = dict_row
+            async with conn.transaction():
+                for a in articles:
+                    results.append(await self._store_one(conn, cluster, a, run_id, now))
+        return results
+
+    async def _store_one(self, conn, cluster, a: Article, run_id, now) -> StoreResult:
+        cur = await conn.execute(_INSERT, [*_row_values(a), run_id, now, now, now])
+        row = await cur.fetchone()
+        if row is not None:
+            placement = await cluster.place(conn, row["id"])
+            return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome)
+        old = await (await conn.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
+        if not _changed(old, a):
+            await conn.execute(_TOUCH, (now, old["id"]))
+            return StoreResult(a.url, old["id"], "unchanged", old["story_id"])
+        await conn.execute(_KEEP_REVISION, (now, old["id"]))
+        await conn.execute(_UPDATE, [*_row_values(a)[1:], now, now, run_id, old["id"]])
+        placement = await cluster.place(conn, old["id"])
+        return StoreResult(a.url, old["id"], "revised", placement.story_id, placement.outcome)
+
+    # -- incremental crawling -----------------------------------------------------------------
+    async def known_urls(self, urls: Iterable[str]) -> dict[str, datetime]:
+        """Of ``urls``, those already archived, with when each was last fetched."""
+        urls = list(dict.fromkeys(urls))
+        if not urls:
+            return {}
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT url, last_seen, published_at, first_seen FROM articles "
+                                     "WHERE url = ANY(%s)", (urls,))
+            return {r[0]: {"last_seen": r[1], "published_at": r[2], "first_seen": r[3]}
+                    for r in await cur.fetchall()}
+
+    async def latest_published(self, portal: str) -> datetime | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT max(published_at) FROM articles WHERE portal = %s", (portal,))
+            return (await cur.fetchone())[0]
+
+    async def count(self, portal: str | None = None) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FROM articles WHERE (%(p)s::text IS NULL OR portal = %(p)s)", {"p": portal})
+            return (await cur.fetchone())[0]
+
+    # -- reading ----------------------------------------------------------------------------
+    async def export(self, portal: str | None = None, since: datetime | None = None
+                     ) -> AsyncIterator[dict[str, Any]]:
+        """Every article (one dict each), oldest first, streamed with a server-side cursor."""
+        query = """
+            SELECT a.id, a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source,
+                   a.authors, a.editor, a.reviewer, a.body, a.images, a.edition, a.page_no, a.page_name,
+                   a.extraction, a.normalisation, a.story_id, a.content_hash, a.revision,
+                   a.first_seen, a.last_seen, (s.canonical_article_id = a.id) AS is_canonical
+            FROM articles a LEFT JOIN stories s ON s.id = a.story_id
+            WHERE (%(portal)s::text IS NULL OR a.portal = %(portal)s)
+              AND (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
+            ORDER BY a.published_at NULLS LAST, a.id
+        """
+        async with self.pool.connection() as conn:
+            async with conn.transaction():
+                async with conn.cursor(name="lcn_export", row_factory=dict_row) as cur:
+                    await cur.execute(query, {"portal": portal, "since": since})
+                    async for row in cur:
+                        yield row
+
+    async def export_stories(self, portal: str | None = None, since: datetime | None = None
+                             ) -> AsyncIterator[dict[str, Any]]:
+        """One dict per story: its canonical copy and the URLs of all its copies."""
+        query = """
+            SELECT s.id AS story_id, s.canonical_article_id,
+                   array_agg(a.url ORDER BY a.first_seen, a.id) AS urls,
+                   array_agg(a.portal ORDER BY a.first_seen, a.id) AS portals
+            FROM stories s JOIN articles a ON a.story_id = s.id
+            GROUP BY s.id
+            HAVING (%(portal)s::text IS NULL OR %(portal)s = ANY(array_agg(a.portal)))
+               AND (%(since)s::timestamptz IS NULL OR max(a.published_at) >= %(since)s)
+            ORDER BY s.id
+        """
+        async with self.pool.connection() as conn:
+            conn.row_factory = dict_row
+            stories = await (await conn.execute(query, {"portal": portal, "since": since})).fetchall()
+        for story in stories:
+            canonical = None
+            async for row in self._articles_by_id([story["canonical_article_id"]]):
+                canonical = row
+            yield {"story_id": story["story_id"], "canonical": canonical,
+                   "copies": [{"url": u, "portal": p} for u, p in zip(story["urls"], story["portals"])]}
+
+    async def _articles_by_id(self, ids: list[int]) -> AsyncIterator[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            conn.row_factory = dict_row
+            cur = await conn.execute(
+                "SELECT id, url, portal, channel, title, subtitle, published_at, source, authors, editor, "
+                "reviewer, body, images, edition, page_no, page_name, extraction, normalisation, story_id, "
+                "content_hash, revision, first_seen, last_seen FROM articles WHERE id = ANY(%s)", (ids,))
+            for row in await cur.fetchall():
+                yield row
+
+    async def revisions(self, url: str) -> list[dict]:
+        async with self.pool.connection() as conn:
+            conn.row_factory = dict_row
+            cur = await conn.execute(
+                "SELECT r.* FROM article_revisions r JOIN articles a ON a.id = r.article_id "
+                "WHERE a.url = %s ORDER BY r.revision", (url,))
+            return await cur.fetchall()
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for messages."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        params = conninfo_to_dict(url)
+        if params.get("password"):
+            params["password"] = "***"
+        return make_conninfo(**params)
+    except Exception:  # noqa: BLE001
+        return "<unparsable database URL>"
+
+
+def _jsonable(value: Any) -> Any:
+    """Scrapy stats hold datetimes and other non-JSON values."""
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,210 @@
+"""Reads text dumps of article pages (like the seeds) into Articles.
+
+A dump is the visible text of a page: nav bars, breadcrumbs, the title, a 来源 line, the
+body, then related-article and comment blocks and a footer.  The importer finds the title
+(not the nav or breadcrumb), the portal (from the page chrome), the date, source and bylines,
+and the body without chrome.  It classifies lines on a normalised shadow copy (Simplified,
+annotations removed) but keeps each line's raw text: the pipeline's normaliser repairs it and
+records what it repaired, so a mirror copy stays distinguishable from a clean original.
+Dumps of unknown layout still import with a best-effort title and body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from liaocheng_news.items import Article
+from liaocheng_news.text.fields import clean_space, has_byline_label, parse_byline, parse_datetime, parse_print_note
+from liaocheng_news.text.normalise import Normaliser
+
+_shadow = Normaliser()
+
+# Page chrome that identifies a portal (matched on the Simplified shadow text)
+PORTAL_MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("yybnet", re.compile(r"地方网\s*>|yybnet\.net|今日聊城\s+今日临清")),
+    ("lcxw", re.compile(r"聊城新闻网|新聊城客户端|lcxw\.cn|您的位置:首页>")),
+    ("lcrb", re.compile(r"lcrb\.lcxw\.cn|聊城日报数字报|聊城晚报数字报")),
+    ("achie", re.compile(r"achie\.org|高新院新闻")),
+    ("liaocheng_gov", re.compile(r"liaocheng\.gov\.cn|聊城市人民政府")),
+    ("dzwww_liaocheng", re.compile(r"dzwww\.com|大众网·聊城")),
+]
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+?/[^\s<>\"']*\d[^\s<>\"']*\.(?:s?html?|htm)")
+BREADCRUMB = re.compile(r"(?:您的位置|当前位置|所在位置)\s*[:：]|^\S+(?:\s*>\s*\S+){2,}")
+# A line that opens the tail of the page: nothing after it is body.
+TAIL = re.compile(
+    r"^(?:新闻推荐|相关推荐|猜你喜欢|评论\s*[:：(（]|网友评论|频道推荐|热点阅读|热点排行|图文看点|相关文章推荐|相关文章|"
+    r"欢迎\s*发表评论|评论列表|暂无评论|关于我们|责任编辑\s*[:：]|编辑\s*[:：]|审核\s*[:：]|上一篇|下一篇|分享到)"
+)
+CHROME_LINE = re.compile(r"^(?:A\+\s*A-|分享|打印|关闭|字号[:：]?.*|【字体.*|返回顶部|Network|\S{0,6}正文\s+\d+\s+\d+)$")
+NAV_ITEM = re.compile(r"^[-•·\s]*\S{1,8}$")  # 要闻, - 政策解读 (nav and column lists)
+SENTENCE_END = re.compile(r"[。！？!?…”」』)）]$")
+
+
+@dataclass
+class _Line:
+    raw: str
+    norm: str
+
+
+@dataclass
+class DumpParse:
+    article: Article
+    notes: list[str] = field(default_factory=list)
+
+
+def iter_dump_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named on the command line, and the .txt files inside named folders (sorted)."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(q for q in p.rglob("*.txt") if q.is_file())
+        elif p.is_file():
+            yield p
+        else:
+            raise FileNotFoundError(f"no such file or folder: {p}")
+
+
+def read_text(path: Path) -> str:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError(f"{path}: neither UTF-8 nor GB18030 text")
+
+
+def parse_dump(text: str, url: str) -> Article:
+    lines = [_Line(raw, clean_space(_shadow.text(raw))) for raw in text.replace("\r\n", "\n").split("\n")]
+    lines = [ln for ln in lines if ln.norm]
+    whole = "\n".join(ln.norm for ln in lines)
+    portal = _portal(whole)
+    named_url = _named_url(whole)
+    if named_url:
+        url = named_url
+
+    title_index = _title_index(lines)
+    title = lines[title_index].norm if lines else ""
+    raw_title = lines[title_index].raw.strip() if lines else ""
+    header_end, meta = _header(lines, title_index, title)
+    body_lines = _body(lines[header_end:], title, meta)
+    byline = parse_byline("\n".join(meta["byline_lines"]))
+    note = meta["print_note"]
+    article = Article(
+        url=url,
+        portal=portal,
+        channel=meta["channel"],
+        title=raw_title,
+        subtitle=meta["subtitle"],
+        body=body_lines,
+        published_at=byline["published_at"] or (parse_datetime(note and note.get("published") and
+                                                                str(note["published"])) if note else None),
+        source=byline["source"],
+        authors=byline["authors"],
+        editor=byline["editor"],
+        reviewer=byline["reviewer"],
+        edition=note["edition"] if note else None,
+        page_no=note["page_no"] if note else None,
+        page_name=note["page_name"] if note else None,
+        extraction="import",
+    )
+    return article
+
+
+def _portal(whole: str) -> str:
+    for name, pattern in PORTAL_MARKERS:
+        if pattern.search(whole):
+            return name
+    return "unknown"
+
+
+def _named_url(whole: str) -> str | None:
+    match = URL_IN_TEXT.search(whole)
+    return match.group(0) if match else None
+
+
+def _is_source_line(norm: str) -> bool:
+    return bool(re.match(r"^(?:来源|稿源)\s*[:：]", norm)) or (
+        bool(re.search(r"来源\s*[:：]", norm)) and parse_datetime(norm) is not None and len(norm) < 120)
+
+
+def _title_index(lines: list[_Line]) -> int:
+    """The title: the line before the 来源 line; else the most repeated headline-like line; else the first."""
+    for i, ln in enumerate(lines):
+        if _is_source_line(ln.norm):
+            j = i - 1
+            while j >= 0 and (CHROME_LINE.match(lines[j].norm) or BREADCRUMB.search(lines[j].norm)):
+                j -= 1
+            if j >= 0:
+                return j
+    counts = Counter(ln.norm for ln in lines if 6 <= len(ln.norm) <= 80 and not SENTENCE_END.search(ln.norm))
+    repeated = [t for t, c in counts.items() if c >= 2 and not NAV_ITEM.match(t)]
+    if repeated:
+        first = min(repeated, key=lambda t: next(i for i, ln in enumerate(lines) if ln.norm == t))
+        return next(i for i, ln in enumerate(lines) if ln.norm == first)
+    for i, ln in enumerate(lines):
+        if not (CHROME_LINE.match(ln.norm) or BREADCRUMB.search(ln.norm) or NAV_ITEM.match(ln.norm)):
+            return i
+    return 0
+
+
+def _channel(lines: list[_Line], title_index: int) -> str | None:
+    for ln in lines[:title_index]:
+        if BREADCRUMB.search(ln.norm):
+            parts = [p.strip() for p in re.split(r"[>›»]", re.sub(r"^.*?[:：]", "", ln.norm)) if p.strip()]
+            parts = [p for p in parts if p not in ("正文", "首页", "主页")]
+            if parts:
+                return parts[-1]
+    return None
+
+
+def _header(lines: list[_Line], title_index: int, title: str) -> tuple[int, dict]:
+    """Consume the lines after the title that are header: source/date, bylines, print note, chrome."""
+    meta = {"byline_lines": [], "print_note": None, "subtitle": None,
+            "channel": _channel(lines, title_index)}
+    i = title_index + 1
+    seen_byline = False
+    while i < len(lines):
+        norm = lines[i].norm
+        if norm == title or CHROME_LINE.match(norm):
+            pass
+        elif _is_source_line(norm) or (len(norm) <= 40 and has_byline_label(norm)):
+            meta["byline_lines"].append(norm)
+            seen_byline = True
+        elif len(norm) <= 40 and parse_print_note(norm):
+            meta["print_note"] = parse_print_note(norm)
+        elif (not seen_byline and meta["subtitle"] is None and i == title_index + 1
+              and 6 <= len(norm) <= 60 and not SENTENCE_END.search(norm) and "。" not in norm):
+            meta["subtitle"] = lines[i].raw.strip()
+        else:
+            break
+        i += 1
+    return i, meta
+
+
+def _body(lines: list[_Line], title: str, meta: dict) -> list[str]:
+    body: list[str] = []
+    ended = False
+    for ln in lines:
+        norm = ln.norm
+        if re.match(r"^(?:责任编辑|初审编辑|编辑|审核)\s*[:：]", norm):
+            meta["byline_lines"].append(norm)  # 编辑:李明 / 审核:刘飞 close the body
+            ended = True
+            continue
+        if ended or TAIL.match(norm):
+            break
+        if norm == title or CHROME_LINE.match(norm):
+            continue
+        if len(norm) <= 40 and re.match(r"^(?:文|图|记者|通讯员|本报记者|■)", norm) and has_byline_label(norm):
+            meta["byline_lines"].append(norm)  # 文/记者 夏旭光 韩庆阳 图/资料图 at the end of a body
+            continue
+        body.append(ln.raw.strip())
+    return body
+
+
+def import_paths(paths: Iterable[str | Path]) -> Iterator[Article]:
+    for path in iter_dump_files(paths):
+        yield parse_dump(read_text(path), path.resolve().as_uri())

@@ -1,0 +1,172 @@
+"""Last stage: batched upserts into the archive, never blocking the crawl, never losing an item.
+
+Items are collected into batches (ARCHIVE_BATCH_SIZE items, or ARCHIVE_FLUSH_SECONDS); a batch is
+written in one transaction.  When the database fails, the batch is retried with exponential
+backoff (ARCHIVE_WRITE_RETRIES); if it still fails, the batch is spooled to
+``$LIAOCHENG_NEWS_HOME/spool/*.jsonl`` and written at the start of the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+import psycopg_pool
+
+from liaocheng_news.db.crawler import archive_for
+from liaocheng_news.db.server import ArchiveUnavailable, home_dir
+from liaocheng_news.items import Article, article_from_json, article_to_json
+
+logger = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout,
+                   ArchiveUnavailable, OSError)
+
+
+def spool_dir(settings) -> Path:
+    path = home_dir(settings.get("LIAOCHENG_NEWS_HOME")) / "spool"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Spool:
+    """Batches that could not be written, as JSON Lines files, oldest first."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def write(self, articles: list[Article], spider: str) -> Path:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        path = self.directory / f"{stamp}-{spider}-{uuid.uuid4().hex[:8]}.jsonl"
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for a in articles:
+                fh.write(json.dumps(article_to_json(a), ensure_ascii=False) + "\n")
+        tmp.replace(path)  # atomic: a half-written spool file is never read
+        return path
+
+    def files(self) -> list[Path]:
+        return sorted(self.directory.glob("*.jsonl"))
+
+    @staticmethod
+    def read(path: Path) -> list[Article]:
+        with path.open(encoding="utf-8") as fh:
+            return [article_from_json(json.loads(line)) for line in fh if line.strip()]
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        s = crawler.settings
+        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 50)
+        self.flush_seconds = s.getfloat("ARCHIVE_FLUSH_SECONDS", 5.0)
+        self.retries = s.getint("ARCHIVE_WRITE_RETRIES", 3)
+        self.backoff = s.getfloat("ARCHIVE_RETRY_BACKOFF", 0.5)
+        self.spool = Spool(spool_dir(s))
+        self.batch: list[Article] = []
+        self.lock = asyncio.Lock()
+        self.archive = None
+        self.run_id = None
+        self._ticker: asyncio.Task | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def spider_name(self) -> str:
+        spider = getattr(self.crawler, "spider", None)
+        return getattr(spider, "name", "unknown")
+
+    async def open_spider(self):
+        try:
+            self.archive = await archive_for(self.crawler)
+        except ArchiveUnavailable as exc:
+            # the run records nothing but loses nothing: items go to the spool
+            logger.error("archive unavailable, items will be spooled to %s: %s", self.spool.directory, exc)
+            self.stats.set_value("archive_unavailable", str(exc))
+        else:
+            await self._replay_spool()
+        self._ticker = asyncio.ensure_future(self._tick())
+
+    async def _tick(self):
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            await self.flush()
+
+    async def process_item(self, item):
+        self.batch.append(item)
+        if len(self.batch) >= self.batch_size:
+            await self.flush()
+        return item
+
+    async def close_spider(self):
+        if self._ticker:
+            self._ticker.cancel()
+        await self.flush()
+
+    async def flush(self) -> None:
+        async with self.lock:
+            batch, self.batch = self.batch, []
+            if batch:
+                await self._write(batch)
+
+    async def _write(self, batch: list[Article], spooled_from: Path | None = None) -> bool:
+        run_id = getattr(self.crawler, "liaocheng_news_run_id", None)
+        for attempt in range(self.retries + 1):
+            if self.archive is None:
+                break
+            try:
+                results = await self.archive.store(batch, run_id=run_id)
+            except DATABASE_ERRORS as exc:
+                self.stats.inc_value("archive/write_errors")
+                delay = self.backoff * (2 ** attempt)
+                logger.warning("archive write failed (attempt %d/%d): %s", attempt + 1, self.retries + 1, exc)
+                if attempt < self.retries:
+                    await asyncio.sleep(delay)
+                continue
+            self._count(results)
+            return True
+        if spooled_from is None:
+            path = self.spool.write(batch, self.spider_name)
+            self.stats.inc_value("items_spooled", len(batch))
+            logger.error("archive unreachable: %d items spooled to %s; they are written on the next run",
+                         len(batch), path)
+        return False
+
+    def _count(self, results) -> None:
+        for r in results:
+            if r.outcome == "new":
+                self.stats.inc_value("items_stored")
+            elif r.outcome == "revised":
+                self.stats.inc_value("items_stored")
+                self.stats.inc_value("items_revised")
+            else:
+                self.stats.inc_value("items_duplicate")
+                self.stats.inc_value("dedupe/resightings")
+            if r.placement == "new_story":
+                self.stats.inc_value("dedupe/stories_new")
+            elif r.placement in ("copy", "exact"):
+                self.stats.inc_value("dedupe/copies_new")
+                self.stats.inc_value(f"dedupe/copies_{r.placement}")
+
+    async def _replay_spool(self) -> None:
+        for path in self.spool.files():
+            try:
+                batch = self.spool.read(path)
+            except (OSError, ValueError) as exc:
+                logger.error("unreadable spool file %s kept for inspection: %s", path, exc)
+                self.stats.inc_value("spool/unreadable")
+                continue
+            if await self._write(batch, spooled_from=path):
+                path.unlink()
+                self.stats.inc_value("spool/items_recovered", len(batch))
+                logger.info("wrote %d spooled items from %s", len(batch), path.name)
+            else:
+                break  # the database is failing again; keep the rest for later

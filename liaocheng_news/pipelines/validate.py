@@ -1,0 +1,40 @@
+"""First stage: an item without url, title or body is dropped with a counted reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from itemadapter import ItemAdapter
+
+from liaocheng_news.items import Article
+from liaocheng_news.pipelines import drop
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class ValidatePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if not isinstance(item, Article):
+            # any other item type is converted, so every later stage sees an Article
+            item = Article(**ItemAdapter(item).asdict())
+        if not (item.url or "").strip():
+            raise drop(self.crawler, "missing_url", item)
+        if not (item.title or "").strip():
+            raise drop(self.crawler, "missing_title", item)
+        item.body = [p for p in (item.body or []) if p and p.strip()]
+        if not item.body:
+            raise drop(self.crawler, "missing_body", item)
+        if item.published_at is None:
+            # kept: a missing date is not a reason to lose the article; counted for the run
+            self.crawler.stats.inc_value("items_missing_date")
+        elif isinstance(item.published_at, datetime) and item.published_at.tzinfo is None:
+            item.published_at = item.published_at.replace(tzinfo=SHANGHAI)
+        return item

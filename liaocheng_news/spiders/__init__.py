@@ -1,0 +1,1 @@
+"""Spiders: one per portal (named as the portal), on the shared base in spiders.base."""

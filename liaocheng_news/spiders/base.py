@@ -1,0 +1,183 @@
+"""The shared base of every portal spider: lists, pagination, incremental fetching, parsing.
+
+A portal spider declares only what is specific to its portal:
+
+* ``name`` — the portal's name (also its parser module and fixture folder);
+* ``sections`` — channel label → first list page URL;
+* ``article_url`` — a regex that matches the portal's article URLs;
+* ``list_page_url(first_url, n)`` — the URL of list page ``n`` (when pages are numbered).
+
+Everything else lives here: robots.txt and politeness come from the settings; a list page's
+article links are checked against the archive in one query (nothing is held in memory), so a
+URL already archived is not fetched again unless it is young enough to be re-checked and was
+last fetched more than RECHECK_INTERVAL_HOURS ago; pagination stops after
+INCREMENTAL_LOOKBACK_PAGES pages that held nothing new.  Article pages go to the portal's
+parser (liaocheng_news.parsers), with no Scrapy in the parser.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timedelta, timezone
+
+import scrapy
+from scrapy.http import Response
+
+from liaocheng_news.db.crawler import archive_for
+from liaocheng_news.db.server import ArchiveUnavailable
+from liaocheng_news.dedupe.urls import canonical_url
+from liaocheng_news.parsers import get_parser
+from liaocheng_news.parsers.base import DecodeError, NotAnArticle, Page
+
+logger = logging.getLogger(__name__)
+
+
+def page_from_response(response: Response) -> Page:
+    headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+    return Page(url=response.url, body=response.body, headers=headers, status=response.status)
+
+
+def extract_links(page: Page, pattern: re.Pattern[str]) -> list[str]:
+    """Absolute URLs of the links on a page that match the article pattern, in page order, once each."""
+    from urllib.parse import urljoin
+
+    seen: dict[str, None] = {}
+    for href in page.selector.xpath("//a/@href").getall():
+        href = href.strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = urljoin(page.url, href).split("#", 1)[0]
+        if pattern.match(url):
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+class PortalSpider(scrapy.Spider):
+    sections: dict[str, str] = {}
+    article_url: re.Pattern[str] = re.compile(r"$^")
+    next_page_xpath = ("//a[normalize-space(.)='下一页' or normalize-space(.)='下页' "
+                       "or normalize-space(.)='>' or normalize-space(.)='»']/@href")
+
+    def __init__(self, *args, max_pages: int | str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._max_pages = int(max_pages) if max_pages else None
+        self._parser = None
+
+    # -- what a portal may override ---------------------------------------------------------
+    def list_page_url(self, first_url: str, n: int) -> str | None:
+        """The URL of list page ``n`` (2, 3, …) of a section; None when pages are not numbered."""
+        return None
+
+    def list_requests(self) -> Iterable[scrapy.Request]:
+        for channel, url in self.sections.items():
+            yield scrapy.Request(url, callback=self.parse_list,
+                                 cb_kwargs={"channel": channel, "first_url": url, "n": 1, "stale": 0})
+
+    # -- the machinery ----------------------------------------------------------------------
+    @property
+    def parser(self):
+        if self._parser is None:
+            self._parser = get_parser(self.name)
+        return self._parser
+
+    @property
+    def max_pages(self) -> int:
+        return self._max_pages or self.settings.getint("MAX_LIST_PAGES", 50)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.list_requests():
+            yield request
+
+    def links(self, page: Page) -> list[str]:
+        return extract_links(page, self.article_url)
+
+    async def to_fetch(self, links: list[str]) -> tuple[list[str], int]:
+        """Which of ``links`` to download, and how many of them are new to the archive."""
+        canon = {link: canonical_url(link) for link in links}
+        try:
+            archive = await archive_for(self.crawler)
+            known = await archive.known_urls(canon.values())
+        except ArchiveUnavailable:
+            known = {}
+        now = datetime.now(timezone.utc)
+        max_age = timedelta(days=self.settings.getfloat("RECHECK_MAX_AGE_DAYS", 2))
+        interval = timedelta(hours=self.settings.getfloat("RECHECK_INTERVAL_HOURS", 6))
+        fetch, new = [], 0
+        for link in links:
+            seen = known.get(canon[link])
+            if seen is None:
+                fetch.append(link)
+                new += 1
+                continue
+            born = seen["published_at"] or seen["first_seen"]
+            if born and now - born < max_age and now - seen["last_seen"] >= interval:
+                self.crawler.stats.inc_value("articles_rechecked")
+                fetch.append(link)
+            else:
+                self.crawler.stats.inc_value("articles_skipped_known")
+        return fetch, new
+
+    async def parse_list(self, response: Response, channel: str, first_url: str, n: int, stale: int):
+        stats = self.crawler.stats
+        stats.inc_value("pages_fetched")
+        stats.inc_value("list_pages_fetched")
+        try:
+            page = page_from_response(response)
+            links = self.links(page)
+        except DecodeError as exc:
+            stats.inc_value("items_dropped")
+            stats.inc_value("items_dropped/bad_encoding")
+            logger.warning("list page %s does not decode: %s", response.url, exc)
+            return
+        if not links:
+            stats.inc_value("list_pages_without_links")
+            logger.warning("no article links on list page %s", response.url)
+        fetch, new = await self.to_fetch(links)
+        for url in fetch:
+            yield response.follow(url, callback=self.parse_article, cb_kwargs={"channel": channel})
+        stale = 0 if new else stale + 1
+        lookback = self.settings.getint("INCREMENTAL_LOOKBACK_PAGES", 1)
+        if stale > lookback or n >= self.max_pages or not links:
+            return
+        next_url = self.next_page(page, first_url, n)
+        if next_url:
+            yield scrapy.Request(next_url, callback=self.parse_list,
+                                 cb_kwargs={"channel": channel, "first_url": first_url, "n": n + 1,
+                                            "stale": stale})
+
+    def next_page(self, page: Page, first_url: str, n: int) -> str | None:
+        numbered = self.list_page_url(first_url, n + 1)
+        if numbered:
+            return numbered
+        href = page.selector.xpath(self.next_page_xpath).get()
+        if href:
+            from urllib.parse import urljoin
+
+            return urljoin(page.url, href.strip())
+        return None
+
+    def parse_article(self, response: Response, channel: str | None = None):
+        stats = self.crawler.stats
+        stats.inc_value("pages_fetched")
+        stats.inc_value("articles_fetched")
+        try:
+            article = self.parser.parse(page_from_response(response))
+        except DecodeError as exc:
+            stats.inc_value("items_dropped")
+            stats.inc_value("items_dropped/bad_encoding")
+            logger.warning("dropped (bad_encoding): %s — %s", response.url, exc)
+            return
+        except NotAnArticle as exc:
+            stats.inc_value("items_dropped")
+            stats.inc_value("items_dropped/not_an_article")
+            logger.warning("dropped (not_an_article): %s — %s", response.url, exc)
+            return
+        if article.extraction == "fallback":
+            stats.inc_value("fallback_extractions")
+            logger.warning("fallback extraction (portal selectors found no body): %s", response.url)
+        if not article.channel:
+            article.channel = channel
+        article.fetched_at = datetime.now(timezone.utc)
+        yield article
