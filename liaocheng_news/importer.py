@@ -82,6 +82,8 @@ def parse_dump(text: str, url: str) -> Article:
     lines = [ln for ln in lines if ln.norm]
     whole = "\n".join(ln.norm for ln in lines)
     portal = _portal(whole)
+    if portal == "unknown" and _looks_mirrored(text):
+        portal = "mirror"  # no portal chrome, but the content-farm corruption is there
     named_url = _named_url(whole)
     if named_url:
         url = named_url
@@ -121,6 +123,12 @@ def _portal(whole: str) -> str:
     return "unknown"
 
 
+def _looks_mirrored(text: str) -> bool:
+    counts: Counter = Counter()
+    _shadow.text(text[:4000], counts)
+    return counts.get("annotations_removed", 0) >= 3
+
+
 def _named_url(whole: str) -> str | None:
     match = URL_IN_TEXT.search(whole)
     return match.group(0) if match else None
@@ -145,8 +153,16 @@ def _title_index(lines: list[_Line]) -> int:
     if repeated:
         first = min(repeated, key=lambda t: next(i for i, ln in enumerate(lines) if ln.norm == t))
         return next(i for i, ln in enumerate(lines) if ln.norm == first)
-    for i, ln in enumerate(lines):
-        if not (CHROME_LINE.match(ln.norm) or BREADCRUMB.search(ln.norm) or NAV_ITEM.match(ln.norm)):
+    i = 0
+    while i < len(lines):
+        run = 0  # a nav bar is a run of three or more short items; one short line is a title
+        while i + run < len(lines) and NAV_ITEM.match(lines[i + run].norm):
+            run += 1
+        if run >= 3:
+            i += run
+        elif CHROME_LINE.match(lines[i].norm) or BREADCRUMB.search(lines[i].norm):
+            i += 1
+        else:
             return i
     return 0
 
@@ -177,7 +193,7 @@ def _header(lines: list[_Line], title_index: int, title: str) -> tuple[int, dict
         elif len(norm) <= 40 and parse_print_note(norm):
             meta["print_note"] = parse_print_note(norm)
         elif (not seen_byline and meta["subtitle"] is None and i == title_index + 1
-              and 6 <= len(norm) <= 60 and not SENTENCE_END.search(norm) and "。" not in norm):
+              and 6 <= len(norm) <= 60 and not re.search(r"[。！？!?]", norm)):
             meta["subtitle"] = lines[i].raw.strip()
         else:
             break
