@@ -29,6 +29,8 @@ __all__ = [
     "parse_byline",
     "parse_print_note",
     "split_names",
+    "has_byline_label",
+    "starts_with_byline_label",
     "clean_space",
 ]
 
@@ -311,6 +313,13 @@ def has_byline_label(text: str | None) -> bool:
         not (_label(m) in _SINGLE and m.group("sep") not in (":", "：", "/", "／"))
         for m in _LABEL_RE.finditer(text)
     )
+
+
+def starts_with_byline_label(text: str | None) -> bool:
+    """True when ``text`` (after bullets such as ■) opens with a byline label: ``■本报记者 苑莘``."""
+    core = (text or "").lstrip(_BULLETS + " (（")
+    match = _LABEL_RE.match(core)
+    return bool(match) and not (_label(match) in _SINGLE and match.group("sep") not in (":", "：", "/", "／"))
 
 
 # ---------------------------------------------------------------------------------------------

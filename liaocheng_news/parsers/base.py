@@ -1,0 +1,355 @@
+"""Page objects and the parser base: extraction apart from crawling (the Fundus / web-poet way).
+
+A :class:`Page` is what a fetch returned (URL, bytes, headers, status); an
+:class:`ArticleParser` turns it into a :class:`liaocheng_news.items.Article` with no Scrapy
+involved, so a parser is tested on a stored page alone.
+
+Portals change templates under us.  A parser therefore holds an ordered list of
+:class:`TemplateVersion` s (newest first); the first version that finds a title and a body wins
+(``extraction="portal"``).  When none does on a page whose URL is an article URL, a generic
+extractor (trafilatura) fills the fields and the item says ``extraction="fallback"``, so a
+template change shows up as a rise in fallbacks, not as silent garbage.  Nothing usable raises
+:class:`NotAnArticle`; undecodable bytes raise :class:`DecodeError` (never mojibake).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar
+
+from parsel import Selector
+
+from liaocheng_news.items import Article, Image
+from liaocheng_news.parsers.encoding import DecodeError, decode_html
+from liaocheng_news.parsers.html import (
+    Block,
+    absolute_url,
+    blocks_of,
+    first_text,
+    is_chrome_line,
+    is_tail_heading,
+    node_text,
+    remove_chrome,
+    select,
+    select_all,
+)
+from liaocheng_news.text.fields import (
+    clean_space,
+    starts_with_byline_label,
+    parse_byline,
+    parse_datetime,
+    parse_print_note,
+)
+
+__all__ = [
+    "Page",
+    "ArticleParser",
+    "TemplateVersion",
+    "ListPage",
+    "DecodeError",
+    "NotAnArticle",
+    "ParserError",
+    "Selectors",
+]
+
+Selectors = tuple[str, ...]
+
+
+class ParserError(Exception):
+    """Base of the errors a parser raises on purpose (a spider counts them by class name)."""
+
+
+class NotAnArticle(ParserError):
+    """The page holds no usable article (a list, an index, an error page, an empty shell)."""
+
+
+class Page:
+    """A fetched page: URL, raw bytes, response headers (case-insensitive) and status.
+
+    ``text`` decodes the bytes right for Chinese portals whose header and meta tag disagree
+    (see :mod:`liaocheng_news.parsers.encoding`) and raises :class:`DecodeError` rather than
+    return mojibake; ``selector`` is a parsel selector over that text.
+    """
+
+    def __init__(self, url: str, body: bytes, headers: Mapping[str, str] | None = None, status: int = 200) -> None:
+        self.url = url
+        self.body = body
+        self.headers = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+        self.status = status
+        self.encoding: str | None = None
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name.lower(), default)
+
+    @cached_property
+    def text(self) -> str:
+        text, self.encoding = decode_html(self.body, self.header("content-type"))
+        return text
+
+    @cached_property
+    def selector(self) -> Selector:
+        return Selector(text=self.text or "<html></html>", type="html", base_url=self.url)
+
+    @cached_property
+    def base_url(self) -> str:
+        """The URL relative links resolve against (``<base href>`` if the page has one)."""
+        base = self.selector.css("base::attr(href)").get()
+        return absolute_url(self.url, base) or self.url if base else self.url
+
+    def absolute(self, href: str | None) -> str:
+        return absolute_url(self.base_url, href)
+
+    def __repr__(self) -> str:
+        return f"Page({self.url!r}, {len(self.body)} bytes, status={self.status})"
+
+
+@dataclass
+class ListPage:
+    """What a list page links to: article URLs (absolute, in page order) and the next page."""
+
+    links: list[str] = field(default_factory=list)
+    next_page: str | None = None
+
+
+# --- reading the body ------------------------------------------------------------------------
+
+_LEADING_MARKS = "■□●◆▲★◎·•（(【[ 　"
+_TRAILING_MARKS = "）)】] 　"
+_IMAGE_NOISE = re.compile(r"share|qrcode|ewm|erweima|logo|icon|blank\.gif|spacer|loading|arrow|btn", re.I)
+_FILENAME = re.compile(r"\.(jpe?g|png|gif|webp|bmp)$|^(img|image|pic|photo|dsc|微信图片)[_\d-]*$", re.I)
+
+
+def is_byline_line(text: str) -> bool:
+    """A short line that is a byline (``■本报记者 苑莘``, ``编辑:李明``, ``图/资料图``), not prose."""
+    core = text.strip(_LEADING_MARKS).rstrip(_TRAILING_MARKS)
+    if not core or len(core) > 60 or not starts_with_byline_label(core):
+        return False
+    fields = parse_byline(core)
+    named = any(fields[key] for key in ("authors", "editor", "reviewer", "photographers", "source", "published_at"))
+    return named or bool(re.match(r"^[图圖文摄攝][/／:：]", core))
+
+
+@dataclass
+class BodyParts:
+    """The article part of a body container, with the bylines and notes found inside it."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    byline_lines: list[str] = field(default_factory=list)
+    print_note: dict[str, Any] | None = None
+
+
+def read_blocks(blocks: Sequence[Block], page: Page, title: str = "") -> BodyParts:
+    """Split body blocks into paragraphs, images with captions, byline lines and a print note.
+
+    Page furniture is dropped: single chrome lines (A+A-, 分享, 打印) anywhere, and everything
+    from a furniture heading on (新闻推荐, 相关推荐, 猜你喜欢, 评论, 频道推荐, 热点阅读 …).  A
+    caption is the short centered (or caption-classed) paragraph right after an image, else a
+    meaningful ``alt``; caption paragraphs are not repeated in the body.
+    """
+    parts = BodyParts()
+    consumed: set[int] = set()
+    for index, block in enumerate(blocks):
+        if index in consumed:
+            continue
+        if block.kind == "image":
+            url = page.absolute(block.src)
+            if not url or _IMAGE_NOISE.search(url):
+                continue
+            caption = ""
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            if (
+                following is not None
+                and following.kind == "text"
+                and (following.centered or following.caption_hint)
+                and len(following.text) <= 120
+                and not is_tail_heading(following.text)
+                and not is_byline_line(following.text)
+            ):
+                caption = following.text
+                consumed.add(index + 1)
+            elif block.alt and not _FILENAME.search(block.alt) and block.alt != title:
+                caption = block.alt
+            if all(image.url != url for image in parts.images):
+                parts.images.append(Image(url=url, caption=caption))
+            continue
+        text = block.text
+        if is_tail_heading(text):
+            break
+        if is_chrome_line(text) or text == title:
+            continue
+        note = parse_print_note(text) if len(text) <= 40 else None
+        if note:
+            parts.print_note = parts.print_note or note
+            continue
+        if is_byline_line(text):
+            parts.byline_lines.append(text)
+            continue
+        parts.paragraphs.append(text)
+    return parts
+
+
+def breadcrumb_parts(text: str) -> list[str]:
+    """``您的位置:首页>要闻 > 社会 >`` -> ``["要闻", "社会"]`` (home, 正文 and the label dropped)."""
+    text = re.sub(r"^.*?(您的位置|当前位置|您现在的位置|所在位置|位置)\s*[:：]", "", clean_space(text))
+    parts = [clean_space(part) for part in re.split(r"\s*(?:>|›|»|＞|→|/)\s*", text)]
+    return [part for part in parts if part and part not in ("首页", "首頁", "主页", "正文", "正文内容")]
+
+
+# --- template versions -----------------------------------------------------------------------
+
+
+class TemplateVersion:
+    """One template of a portal: selectors, and an :meth:`extract` that reads them.
+
+    Selector attributes are tuples of alternatives (CSS, or XPath when a query starts with
+    ``/``, ``./`` or ``(``); the first alternative that matches is used.  A version whose page
+    shape does not fit selectors overrides :meth:`extract` (or parts of it).
+    """
+
+    name: ClassVar[str] = "default"
+    title: ClassVar[Selectors] = ("h1",)
+    subtitle: ClassVar[Selectors] = ()
+    body: ClassVar[Selectors] = ()
+    info: ClassVar[Selectors] = ()  # the 来源 / 时间 line(s)
+    byline: ClassVar[Selectors] = ()  # 编辑:/审核:/记者 lines outside the body container
+    breadcrumb: ClassVar[Selectors] = ()
+    print_note: ClassVar[Selectors] = ()  # 《聊城日报》2版 outside the body container
+    chrome: ClassVar[Selectors] = ()  # extra nodes to drop from the body container
+
+    def extract(self, page: Page, parser: ArticleParser) -> dict[str, Any] | None:
+        """Field values, or None when this template does not fit the page (no title or body)."""
+        sel = page.selector
+        title = first_text(sel, self.title)
+        containers = select_all(sel, self.body) if self.body else []
+        if not title or not containers:
+            return None
+        blocks: list[Block] = []
+        for container in containers:
+            if isinstance(container.root, str):
+                continue
+            blocks.extend(blocks_of(remove_chrome(container.root, self.chrome)))
+        parts = read_blocks(blocks, page, title)
+        if not parts.paragraphs:
+            return None
+        info_text = " ".join(node_text(node, " ") for node in select_all(sel, self.info)) if self.info else ""
+        byline_text = [node_text(node, " ") for node in select_all(sel, self.byline)] if self.byline else []
+        fields = parser.byline_fields("\n".join([info_text, *parts.byline_lines, *byline_text]))
+        published_at = fields.pop("published_at") or parse_datetime(info_text) or parser.date_from_url(page.url)
+        note = parts.print_note
+        if note is None and self.print_note:
+            note = parse_print_note(first_text(sel, self.print_note, " "))
+        crumbs = breadcrumb_parts(first_text(sel, self.breadcrumb, " ")) if self.breadcrumb else []
+        return {
+            "title": title,
+            "subtitle": first_text(sel, self.subtitle) or None if self.subtitle else None,
+            "body": parts.paragraphs,
+            "images": parts.images,
+            "published_at": published_at,
+            "channel": parser.channel_of(crumbs, page),
+            **fields,
+            **parser.print_fields(note),
+        }
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+class ArticleParser:
+    """Base of every portal parser; a portal module sets ``portal``, ``versions`` and URL rules."""
+
+    portal: ClassVar[str] = ""
+    versions: ClassVar[Sequence[TemplateVersion]] = ()
+    article_url: ClassVar[re.Pattern[str] | None] = None  # what an article URL looks like
+    list_links: ClassVar[Selectors] = ()  # <a> elements (or their containers) of a list page
+    next_page: ClassVar[Selectors] = ()  # the "下一页" link of a list page
+    fallback_min_chars: ClassVar[int] = 60  # body text the generic extractor must find
+
+    # -- hooks a portal may override ----------------------------------------------------------
+
+    def channel_of(self, crumbs: list[str], page: Page) -> str | None:
+        """The channel from breadcrumb parts (default: the last one)."""
+        return crumbs[-1] if crumbs else None
+
+    def date_from_url(self, url: str) -> datetime | None:
+        return parse_datetime(url)
+
+    def is_article_url(self, url: str) -> bool:
+        return bool(self.article_url.search(url)) if self.article_url is not None else True
+
+    # -- shared mechanics ---------------------------------------------------------------------
+
+    @staticmethod
+    def byline_fields(text: str) -> dict[str, Any]:
+        """Article byline fields (source, authors, editor, reviewer, published_at) of a text."""
+        parsed = parse_byline(text)
+        return {
+            "source": parsed["source"],
+            "authors": parsed["authors"],
+            "editor": parsed["editor"],
+            "reviewer": parsed["reviewer"],
+            "published_at": parsed["published_at"],
+        }
+
+    @staticmethod
+    def print_fields(note: dict[str, Any] | None) -> dict[str, Any]:
+        if not note:
+            return {"edition": None, "page_no": None, "page_name": None}
+        return {"edition": note["edition"], "page_no": note["page_no"], "page_name": note["page_name"]}
+
+    def parse(self, page: Page) -> Article:
+        """The article on ``page``: portal templates first, then the generic fallback.
+
+        Raises :class:`DecodeError` for undecodable bytes and :class:`NotAnArticle` when neither
+        a template nor the fallback finds a title and a body (or the URL is no article URL).
+        """
+        if page.status >= 400:
+            raise NotAnArticle(f"{page.url}: HTTP {page.status}")
+        _ = page.text  # decode first: DecodeError before anything else
+        for version in self.versions:
+            fields = version.extract(page, self)
+            if fields and fields.get("title") and fields.get("body"):
+                return self._article(page, fields, "portal")
+        if not self.is_article_url(page.url):
+            raise NotAnArticle(f"{page.url}: not an article URL of {self.portal} and no template matched")
+        fields = self.fallback(page)
+        if not fields:
+            raise NotAnArticle(f"{page.url}: no template matched and the generic extractor found no article")
+        return self._article(page, fields, "fallback")
+
+    def _article(self, page: Page, fields: dict[str, Any], extraction: str) -> Article:
+        values = {key: value for key, value in fields.items() if key in Article.__dataclass_fields__}
+        values.setdefault("channel", None)
+        return Article(url=page.url, portal=self.portal, extraction=extraction, **values)
+
+    def fallback(self, page: Page) -> dict[str, Any] | None:
+        """Generic extraction with trafilatura, then the same line cleaning as the templates."""
+        from liaocheng_news.parsers.generic import generic_fields
+
+        return generic_fields(page, self)
+
+    def parse_list(self, page: Page) -> ListPage:
+        """Article links (absolute, deduplicated, article URLs only) and the next list page."""
+        links: list[str] = []
+        anchors = select_all(page.selector, self.list_links) if self.list_links else []
+        for anchor in anchors:
+            hrefs = [anchor.attrib.get("href")] if anchor.attrib.get("href") else anchor.css("a::attr(href)").getall()
+            for href in hrefs:
+                url = page.absolute(href)
+                if url and self.is_article_url(url) and url not in links:
+                    links.append(url)
+        next_url = None
+        for query in self.next_page:
+            for found in select(page.selector, query):
+                href = found.attrib.get("href") if not isinstance(found.root, str) else str(found.root)
+                candidate = page.absolute(href)
+                if candidate and candidate != page.url:
+                    next_url = candidate
+                    break
+            if next_url:
+                break
+        return ListPage(links=links, next_page=next_url)

@@ -1,0 +1,243 @@
+"""HTML mechanics shared by every portal parser: node text, paragraphs, images, chrome removal.
+
+Portal modules hold only selectors; everything that turns a selected node into clean article
+fields lives here, so a fix (a new share widget, a new "related" heading) helps every portal.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml.html import HtmlElement
+from parsel import Selector
+
+from liaocheng_news.text.fields import clean_space
+
+__all__ = [
+    "Block",
+    "select",
+    "select_all",
+    "first_text",
+    "node_text",
+    "blocks_of",
+    "remove_chrome",
+    "is_chrome_line",
+    "is_tail_heading",
+    "absolute_url",
+    "CHROME_SELECTORS",
+]
+
+# Elements that never hold article text, wherever they appear.
+CHROME_SELECTORS: tuple[str, ...] = (
+    "script", "style", "noscript", "iframe", "form", "button", "input", "textarea", "select",
+    "nav", "footer", "aside", "object", "embed", "video", "audio", "svg",
+    "[class*=share]", "[id*=share]", "[class*=bdsharebuttonbox]",
+    "[class*=fontsize]", "[class*=font-size]", "[id*=fontsize]",
+    "[class*=related]", "[class*=recommend]", "[class*=tuijian]", "[class*=xgxw]", "[class*=xgtj]",
+    "[class*=comment]", "[id*=comment]", "[class*=pinglun]",
+    "[class*=breadcrumb]", "[class*=crumb]", "[class*=position]",
+    "[class~=ad]", "[class^=ad-]", "[class^=ad_]", "[id^=ad_]", "[id^=ad-]", "[class*=advert]",
+    "[class*=qrcode]", "[class*=ewm]", "[class*=page-tools]",
+)
+
+# A paragraph that opens a block of page furniture: everything after it is not the article.
+_TAIL_HEADINGS = re.compile(
+    r"^(新闻推荐|相关推荐|相关新闻|相关阅读|相关文章|相关文章推荐|猜你喜欢|频道推荐|热点阅读|热点排行|热门推荐|"
+    r"图文看点|精彩推荐|推荐阅读|延伸阅读|网友评论|评论|我要评论|发表评论|上一篇|下一篇|"
+    r"相關推薦|相關新聞|相關閱讀|相關文章推薦|猜你喜歡|頻道推薦|熱點閱讀|網友評論|評論)"
+    r"\s*([:：(（].*)?$"
+)
+# Single lines of page furniture (font size, share, print, QR codes) dropped wherever they are.
+_CHROME_LINES = re.compile(
+    r"^(A\+\s*A-|A\+|A-|分享(到)?[:：]?|打印|关闭窗口|关闭|返回顶部|收藏|字号[:：]?.*|【?字体[:：].*|"
+    r"扫一扫.*|扫描二维码.*|手机看新闻|微信扫一扫.*|点击[:：]?\s*次|浏览[:：]?\s*次|"
+    r"【纠错】|\[纠错\]|责任编辑[:：]?\s*$|编辑[:：]?\s*$|审核[:：]?\s*$|(上|下)一篇[:：].*|首页|正文)$"
+)
+
+
+def select(node: Selector, query: str) -> list[Selector]:
+    """CSS or XPath: a query starting with ``/``, ``./`` or ``(`` is XPath, anything else CSS."""
+    query = query.strip()
+    if query.startswith(("/", "./", "(")):
+        return list(node.xpath(query))
+    return list(node.css(query))
+
+
+def select_all(node: Selector, queries: str | tuple[str, ...] | list[str]) -> list[Selector]:
+    """The matches of the first query (of several alternatives) that matches anything."""
+    for query in (queries,) if isinstance(queries, str) else queries:
+        found = select(node, query)
+        if found:
+            return found
+    return []
+
+
+def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
+    """All text of a node (not scripts/styles), blanks collapsed.
+
+    ``sep`` joins the text pieces of different elements: "" for titles (inline tags inside a
+    title are not word breaks in Chinese), " " for info lines where ``<span>``s hold fields.
+    """
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return clean_space(node)
+    element = node.root if isinstance(node, Selector) else node
+    if isinstance(element, str):
+        return clean_space(element)
+    if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+        return ""
+    parts = element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+    return clean_space(sep.join(str(part) for part in parts))
+
+
+def first_text(node: Selector, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
+    """Text of the first non-empty match among alternative selectors ("" if none)."""
+    for query in (queries,) if isinstance(queries, str) else queries:
+        for found in select(node, query):
+            text = node_text(found, sep)
+            if text:
+                return text
+    return ""
+
+
+def absolute_url(base: str, href: str | None) -> str:
+    href = (href or "").strip()
+    if not href or href.startswith(("javascript:", "data:", "#", "mailto:")):
+        return ""
+    return urljoin(base, href)
+
+
+def remove_chrome(element: HtmlElement, extra: tuple[str, ...] | list[str] = ()) -> HtmlElement:
+    """A deep copy of ``element`` without chrome elements (generic list plus ``extra``)."""
+    clone = copy.deepcopy(element)
+    selector = Selector(root=clone, type="html")
+    for query in (*CHROME_SELECTORS, *extra):
+        for found in select(selector, query):
+            node = found.root
+            if node is clone or not isinstance(node, HtmlElement):
+                continue
+            parent = node.getparent()
+            if parent is None:
+                continue
+            # keep the tail text (it belongs to the parent's flow)
+            if node.tail and node.tail.strip():
+                previous = node.getprevious()
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + node.tail
+                else:
+                    parent.text = (parent.text or "") + node.tail
+            parent.remove(node)
+    return clone
+
+
+def is_chrome_line(text: str) -> bool:
+    return bool(_CHROME_LINES.match(text))
+
+
+def is_tail_heading(text: str) -> bool:
+    return bool(_TAIL_HEADINGS.match(text))
+
+
+# --- paragraphs and images -------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "header", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
+    "blockquote", "table", "tbody", "thead", "tr", "td", "th", "figure", "figcaption", "center", "dd",
+    "dt", "dl", "pre", "address", "hr", "main",
+}
+_CAPTION_HINT = re.compile(r"caption|note|pic|img|photo|tuzhu|tushuo|imgtxt|explain", re.I)
+_CENTER_HINT = re.compile(r"text-align\s*:\s*center", re.I)
+
+
+@dataclass
+class Block:
+    """A paragraph of text or an image, in page order, with hints for caption detection."""
+
+    kind: str  # "text" | "image"
+    text: str = ""
+    src: str = ""
+    alt: str = ""
+    centered: bool = False
+    caption_hint: bool = False
+
+
+def _element_hints(element: HtmlElement) -> tuple[bool, bool]:
+    centered = False
+    caption = False
+    node: HtmlElement | None = element
+    depth = 0
+    while node is not None and depth < 3:
+        if not isinstance(node.tag, str):
+            break
+        style = node.get("style") or ""
+        if _CENTER_HINT.search(style) or (node.get("align") or "").lower() == "center" or node.tag == "center":
+            centered = True
+        classes = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if node.tag == "figcaption" or _CAPTION_HINT.search(classes):
+            caption = True
+        node = node.getparent()
+        depth += 1
+    return centered, caption
+
+
+def blocks_of(element: HtmlElement) -> list[Block]:
+    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs."""
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    owner: list[HtmlElement] = [element]
+
+    def flush() -> None:
+        text = clean_space("".join(buffer))
+        buffer.clear()
+        if text:
+            centered, caption = _element_hints(owner[-1])
+            blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
+
+    def walk(node: HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if not tag:  # comments, processing instructions
+            if node.tail:
+                buffer.append(node.tail)
+            return
+        tag = tag.lower()
+        if tag in ("script", "style", "noscript", "template"):
+            if node.tail:
+                buffer.append(node.tail)
+            return
+        if tag == "br":
+            flush()
+        elif tag == "img":
+            flush()
+            src = ""
+            for attribute in ("data-original", "data-src", "data-lazy-src", "src"):
+                if node.get(attribute):
+                    src = node.get(attribute)
+                    break
+            blocks.append(Block("image", src=src, alt=clean_space(node.get("alt") or node.get("title") or "")))
+        else:
+            is_block = tag in _BLOCK_TAGS
+            if is_block:
+                flush()
+                owner.append(node)
+            if node.text:
+                buffer.append(node.text)
+            for child in node:
+                walk(child)
+            if is_block:
+                flush()
+                owner.pop()
+        if node.tail:
+            buffer.append(node.tail)
+
+    walk(element)
+    flush()
+    return blocks
+
+
+def tostring(element: HtmlElement) -> str:
+    return etree.tostring(element, encoding="unicode", method="html")
