@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from liaocheng_news.items import Article
+from liaocheng_news.parsers import get_parser
+from liaocheng_news.parsers.base import breadcrumb_parts
 from liaocheng_news.text.fields import clean_space, has_byline_label, parse_byline, parse_datetime, parse_print_note
 from liaocheng_news.text.normalise import Normaliser
 
@@ -91,7 +93,7 @@ def parse_dump(text: str, url: str) -> Article:
     title_index = _title_index(lines)
     title = lines[title_index].norm if lines else ""
     raw_title = lines[title_index].raw.strip() if lines else ""
-    header_end, meta = _header(lines, title_index, title)
+    header_end, meta = _header(lines, title_index, title, portal)
     body_lines = _body(lines[header_end:], title, meta)
     byline = parse_byline("\n".join(meta["byline_lines"]))
     note = meta["print_note"]
@@ -167,20 +169,22 @@ def _title_index(lines: list[_Line]) -> int:
     return 0
 
 
-def _channel(lines: list[_Line], title_index: int) -> str | None:
+def _channel(lines: list[_Line], title_index: int, portal: str) -> str | None:
+    """The channel from the breadcrumb, read the way the portal's own parser reads it."""
     for ln in lines[:title_index]:
         if BREADCRUMB.search(ln.norm):
-            parts = [p.strip() for p in re.split(r"[>›»]", re.sub(r"^.*?[:：]", "", ln.norm)) if p.strip()]
-            parts = [p for p in parts if p not in ("正文", "首页", "主页")]
-            if parts:
-                return parts[-1]
+            parts = breadcrumb_parts(ln.norm)
+            try:
+                return get_parser(portal).channel_of(parts, None)
+            except KeyError:
+                return parts[-1] if parts else None
     return None
 
 
-def _header(lines: list[_Line], title_index: int, title: str) -> tuple[int, dict]:
+def _header(lines: list[_Line], title_index: int, title: str, portal: str) -> tuple[int, dict]:
     """Consume the lines after the title that are header: source/date, bylines, print note, chrome."""
     meta = {"byline_lines": [], "print_note": None, "subtitle": None,
-            "channel": _channel(lines, title_index)}
+            "channel": _channel(lines, title_index, portal)}
     i = title_index + 1
     seen_byline = False
     while i < len(lines):

@@ -31,6 +31,8 @@ LIAOCHENG_NEWS_HOME = _env("LIAOCHENG_NEWS_HOME")
 # pipelines.store: items per database transaction, and the longest an item waits in the batch.
 ARCHIVE_BATCH_SIZE = int(_env("LIAOCHENG_NEWS_BATCH_SIZE", "50"))
 ARCHIVE_FLUSH_SECONDS = float(_env("LIAOCHENG_NEWS_FLUSH_SECONDS", "5"))
+# db.crawler: seconds to wait for a database connection before a write counts as failed
+ARCHIVE_CONNECT_TIMEOUT = float(_env("LIAOCHENG_NEWS_CONNECT_TIMEOUT", "10"))
 # pipelines.store: tries (with exponential backoff) before a batch is spooled to disk.
 ARCHIVE_WRITE_RETRIES = int(_env("LIAOCHENG_NEWS_WRITE_RETRIES", "3"))
 ARCHIVE_RETRY_BACKOFF = float(_env("LIAOCHENG_NEWS_RETRY_BACKOFF", "0.5"))

@@ -101,14 +101,14 @@ class Archive:
     # -- lifecycle ----------------------------------------------------------------------
     @classmethod
     async def open(cls, url: str | None = None, home: str | None = None, *, min_size: int = 1,
-                   max_size: int = 4) -> "Archive":
+                   max_size: int = 4, timeout: float = CONNECT_TIMEOUT) -> "Archive":
         """Reach the archive, apply pending migrations, open a pool.
 
         Raises :class:`ArchiveUnavailable` with a clear message when it cannot be reached.
         """
         url = database_url(home, url)
         try:
-            conn = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
+            conn = await psycopg.AsyncConnection.connect(url, connect_timeout=max(1, int(timeout)))
         except psycopg.OperationalError as exc:
             raise ArchiveUnavailable(
                 f"cannot reach the archive database ({_redact(url)}): {str(exc).strip()}. "
@@ -120,9 +120,9 @@ class Archive:
                 logger.info("archive schema migrated: applied versions %s", applied)
         finally:
             await conn.close()
-        pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
-                                   kwargs={"connect_timeout": CONNECT_TIMEOUT})
-        await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False, timeout=timeout,
+                                   kwargs={"connect_timeout": max(1, int(timeout))})
+        await pool.open(wait=True, timeout=timeout)
         return cls(url, pool)
 
     async def close(self) -> None:
@@ -191,7 +191,7 @@ class Archive:
         return StoreResult(a.url, old["id"], "revised", placement.story_id, placement.outcome)
 
     # -- incremental crawling -----------------------------------------------------------------
-    async def known_urls(self, urls: Iterable[str]) -> dict[str, datetime]:
+    async def known_urls(self, urls: Iterable[str]) -> dict[str, dict[str, datetime | None]]:
         """Of ``urls``, those already archived, with when each was last fetched."""
         urls = list(dict.fromkeys(urls))
         if not urls:

@@ -22,6 +22,7 @@ async def archive_for(crawler) -> Archive:
             archive = await Archive.open(
                 url=crawler.settings.get("LIAOCHENG_NEWS_DATABASE_URL"),
                 home=crawler.settings.get("LIAOCHENG_NEWS_HOME"),
+                timeout=crawler.settings.getfloat("ARCHIVE_CONNECT_TIMEOUT", 10.0),
             )
             setattr(crawler, _ATTR, archive)
         return archive

@@ -4,8 +4,11 @@ A portal spider declares only what is specific to its portal:
 
 * ``name`` — the portal's name (also its parser module and fixture folder);
 * ``sections`` — channel label → first list page URL;
-* ``article_url`` — a regex that matches the portal's article URLs;
-* ``list_page_url(first_url, n)`` — the URL of list page ``n`` (when pages are numbered).
+* ``list_page_url(first_url, n)`` — the URL of list page ``n``, when pages are numbered
+  rather than linked by a "下一页" link.
+
+Which links on a list page are articles, and the "下一页" link, are read by the portal's
+parser (``parse_list``), so a check of a portal needs no spider.
 
 Everything else lives here: robots.txt and politeness come from the settings; a list page's
 article links are checked against the archive in one query (nothing is held in memory), so a
@@ -18,7 +21,6 @@ parser (liaocheng_news.parsers), with no Scrapy in the parser.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta, timezone
 
@@ -39,26 +41,8 @@ def page_from_response(response: Response) -> Page:
     return Page(url=response.url, body=response.body, headers=headers, status=response.status)
 
 
-def extract_links(page: Page, pattern: re.Pattern[str]) -> list[str]:
-    """Absolute URLs of the links on a page that match the article pattern, in page order, once each."""
-    from urllib.parse import urljoin
-
-    seen: dict[str, None] = {}
-    for href in page.selector.xpath("//a/@href").getall():
-        href = href.strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        url = urljoin(page.url, href).split("#", 1)[0]
-        if pattern.match(url):
-            seen.setdefault(url, None)
-    return list(seen)
-
-
 class PortalSpider(scrapy.Spider):
     sections: dict[str, str] = {}
-    article_url: re.Pattern[str] = re.compile(r"$^")
-    next_page_xpath = ("//a[normalize-space(.)='下一页' or normalize-space(.)='下页' "
-                       "or normalize-space(.)='>' or normalize-space(.)='»']/@href")
 
     def __init__(self, *args, max_pages: int | str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,8 +74,6 @@ class PortalSpider(scrapy.Spider):
         for request in self.list_requests():
             yield request
 
-    def links(self, page: Page) -> list[str]:
-        return extract_links(page, self.article_url)
 
     async def to_fetch(self, links: list[str]) -> tuple[list[str], int]:
         """Which of ``links`` to download, and how many of them are new to the archive."""
@@ -125,7 +107,8 @@ class PortalSpider(scrapy.Spider):
         stats.inc_value("list_pages_fetched")
         try:
             page = page_from_response(response)
-            links = self.links(page)
+            listing = self.parser.parse_list(page)
+            links = listing.links
         except DecodeError as exc:
             stats.inc_value("items_dropped")
             stats.inc_value("items_dropped/bad_encoding")
@@ -141,22 +124,11 @@ class PortalSpider(scrapy.Spider):
         lookback = self.settings.getint("INCREMENTAL_LOOKBACK_PAGES", 1)
         if stale > lookback or n >= self.max_pages or not links:
             return
-        next_url = self.next_page(page, first_url, n)
+        next_url = self.list_page_url(first_url, n + 1) or listing.next_page
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_list,
                                  cb_kwargs={"channel": channel, "first_url": first_url, "n": n + 1,
                                             "stale": stale})
-
-    def next_page(self, page: Page, first_url: str, n: int) -> str | None:
-        numbered = self.list_page_url(first_url, n + 1)
-        if numbered:
-            return numbered
-        href = page.selector.xpath(self.next_page_xpath).get()
-        if href:
-            from urllib.parse import urljoin
-
-            return urljoin(page.url, href.strip())
-        return None
 
     def parse_article(self, response: Response, channel: str | None = None):
         stats = self.crawler.stats

@@ -1,0 +1,100 @@
+"""Upserts, revisions, incremental look-ups and crawl runs against a real PostgreSQL."""
+
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+
+from liaocheng_news.db.archive import Archive
+from liaocheng_news.db.server import ArchiveUnavailable
+from tests.helpers import PARAGRAPHS, article, run
+
+
+async def _with_archive(url, fn):
+    archive = await Archive.open(url)
+    try:
+        return await fn(archive)
+    finally:
+        await archive.close()
+
+
+def rows(url, sql, *params):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_same_url_twice_is_one_row_and_unchanged(archive_url):
+    a = article(authors=["唐学钰"], editor="李明", reviewer="刘飞", source="聊城日报")
+
+    async def go(archive):
+        first = await archive.store([a])
+        second = await archive.store([article(authors=["唐学钰"], editor="李明", reviewer="刘飞", source="聊城日报")])
+        return first, second
+
+    first, second = run(_with_archive(archive_url, go))
+    assert [r.outcome for r in first] == ["new"]
+    assert [r.outcome for r in second] == ["unchanged"]
+    assert first[0].story_id is not None and second[0].story_id == first[0].story_id
+    (row,) = rows(archive_url, "SELECT url, title, authors, editor, reviewer, source, revision, body, "
+                               "first_seen < last_seen FROM articles")
+    assert row[:7] == (a.url, a.title, ["唐学钰"], "李明", "刘飞", "聊城日报", 1)
+    assert row[7] == "\n".join(PARAGRAPHS)
+    assert row[8] is True  # last_seen moved on
+    assert rows(archive_url, "SELECT count(*) FROM article_revisions") == [(0,)]
+
+
+def test_changed_content_keeps_the_old_version_as_a_revision(archive_url):
+    changed = article(body=PARAGRAPHS[:3] + ["更正：此前报道中的数字有误，现已更正为36个。"])
+
+    async def go(archive):
+        await archive.store([article()])
+        result = await archive.store([changed])
+        return result, await archive.revisions(changed.url)
+
+    result, revisions = run(_with_archive(archive_url, go))
+    assert result[0].outcome == "revised"
+    assert rows(archive_url, "SELECT revision, body FROM articles") == [(2, changed.body_text)]
+    assert [(r["revision"], r["body"]) for r in revisions] == [(1, "\n".join(PARAGRAPHS))]
+    assert rows(archive_url, "SELECT count(*) FROM articles") == [(1,)]
+
+
+def test_a_batch_is_one_transaction(archive_url):
+    good = article()
+    bad = article(url="https://www.lcxw.cn/yaowen/shehui/20260122/151680.html")
+    bad.title = None  # violates NOT NULL: the whole batch must roll back
+
+    async def go(archive):
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            await archive.store([good, bad])
+
+    run(_with_archive(archive_url, go))
+    assert rows(archive_url, "SELECT count(*) FROM articles") == [(0,)]
+
+
+def test_known_urls_answers_from_the_archive(archive_url):
+    a = article()
+
+    async def go(archive):
+        await archive.store([a])
+        return await archive.known_urls([a.url, "https://www.lcxw.cn/other/1.html"])
+
+    known = run(_with_archive(archive_url, go))
+    assert set(known) == {a.url}
+    assert known[a.url]["last_seen"] > datetime.now(timezone.utc) - timedelta(minutes=1)
+
+
+def test_runs_are_recorded_with_their_stats(archive_url):
+    async def go(archive):
+        run_id = await archive.start_run("lcxw")
+        await archive.finish_run(run_id, "finished", {"items_stored": 3, "start_time": datetime.now()})
+        return await archive.runs()
+
+    (r,) = run(_with_archive(archive_url, go))
+    assert (r["spider"], r["status"], r["stats"]["items_stored"]) == ("lcxw", "finished", 3)
+    assert r["finished_at"] >= r["started_at"]
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    url = f"postgresql://nobody@/nothing?host={tmp_path}&connect_timeout=2"
+    with pytest.raises(ArchiveUnavailable, match="cannot reach the archive database"):
+        run(Archive.open(url))

@@ -1,0 +1,31 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from liaocheng_news.dedupe.sketch import fingerprint
+from liaocheng_news.items import Article
+
+SH = ZoneInfo("Asia/Shanghai")
+
+PARAGRAPHS = [
+    "10月8日上午，在山东易斯特工程工具有限公司生产车间内，几十台机床正开足马力运行，工人们忙着把加工好的盾构机刀具刀圈放到货架上。",
+    "项目是发展的支撑、转型的依托。高新区紧紧围绕新旧动能转换重大工程，坚定不移地实施项目立区发展战略，以优质高效投入促进产业水平提升。",
+    "双招双引是经济工作的生命线。高新区紧紧围绕产业体系，坚持项目对接、拓展市场、对外宣传多措并举，努力形成储备一批、在谈一批、签约一批的招商格局。",
+    "制造业是实体经济的根基。高新区实施制造业强区战略，扎实开展制造业项目招引行动，今年以来共谋划制造业项目35个，新签约过亿元制造业项目19个。",
+]
+
+
+def article(url: str = "https://www.lcxw.cn/yaowen/shehui/20260122/151679.html", *, body=None,
+            title: str = "高新区产业发展提质增效", portal: str = "lcxw", **fields) -> Article:
+    a = Article(url=url, portal=portal, title=title, body=list(body or PARAGRAPHS),
+                published_at=fields.pop("published_at", datetime(2026, 1, 22, 11, 2, 37, tzinfo=SH)), **fields)
+    a.content_hash = fingerprint(a.body_text)
+    return a
+
+
+def run(coro):
+    return asyncio.run(coro)
