@@ -109,6 +109,9 @@ def cmd_crawl(args) -> int:
         directory = Path(args.replay) if args.replay else default_replay_dir()
         server = ReplayServer(directory).start()
         overrides["REPLAY_URL"] = server.url
+        # one local server: no politeness delay needed (robots.txt is still read and obeyed)
+        overrides.update({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_BACKOFF_BASE": 0.1,
+                          "CONCURRENT_REQUESTS_PER_DOMAIN": 8, **overrides})
         print(f"replaying recorded pages from {directory} at {server.url}", file=sys.stderr)
     try:
         if count == 0 and not args.no_seed:
@@ -261,7 +264,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("normalize", help="print the normalised text of a file (or stdin), a paragraph a line")
     p.add_argument("file", nargs="?")
     p.set_defaults(func=cmd_normalize)
+
+    # operator tools that live in their own modules, each with its own argument parser
+    for name, module, help_text in (
+        ("schedule", "liaocheng_news.scheduling", "schedule due spiders on scrapyd (run from a timer)"),
+        ("check-portals", "liaocheng_news.drift", "live check that every portal's parser still works"),
+        ("save-fixture", "liaocheng_news.fixtures", "record a live page as a new test fixture"),
+    ):
+        p = sub.add_parser(name, help=help_text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=_delegate(name, module))
     return parser
+
+
+def _delegate(name: str, module: str):
+    def run(args) -> int:
+        import importlib
+
+        return importlib.import_module(module).main(args.rest, prog=f"liaocheng-news {name}") or 0
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,107 @@
+"""The real spiders, pipelines and archive against recorded pages served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from liaocheng_news.cli import portal_spiders
+from liaocheng_news.dedupe.urls import canonical_url
+from liaocheng_news.portals import PORTALS
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+STATIC_PORTALS = [p for p in sorted(portal_spiders())
+                  if (FIXTURES / p).is_dir() and not PORTALS[p].needs_browser]
+
+
+def crawl(*spiders, url, home, replay_dir):
+    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
+           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
+    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
+                             "--replay", str(replay_dir), *spiders],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def latest_runs(url) -> dict[str, dict]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT DISTINCT ON (spider) spider, stats FROM crawl_runs "
+                            "ORDER BY spider, id DESC").fetchall()
+    return {spider: stats for spider, stats in rows}
+
+
+def add_article(replay_dir: Path, portal: str) -> str:
+    """Copy one recorded article under a new URL and link it from the portal's list page."""
+    folder = replay_dir / portal
+    metas = {p: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.meta.json")}
+    lists = [p for p, m in metas.items() if m["kind"] == "list"]
+    list_meta = lists[0]
+    list_html = list_meta.with_name(list_meta.name.replace(".meta.json", ".html"))
+    body = list_html.read_bytes()
+    expected = json.loads(list_meta.with_name(list_meta.name.replace(".meta.json", ".expected.json"))
+                          .read_text(encoding="utf-8"))
+    old_url = expected["links"][0]
+    source_meta = next(p for p, m in metas.items() if m["url"] == old_url)
+    number = re.findall(r"\d+", old_url)[-1]
+    new_url = old_url[: old_url.rindex(number)] + str(int(number) + 7919) + old_url[old_url.rindex(number) + len(number):]
+    # the list page links articles by absolute or relative href: find the one used
+    href = next(h for h in (old_url, old_url.split("://", 1)[1].split("/", 1)[1], "/" + old_url.split("://", 1)[1].split("/", 1)[1])
+                if f'"{h}"'.encode() in body)
+    start = body.rfind(b"<li", 0, body.index(f'"{href}"'.encode()))
+    end = body.index(b"</li>", start) + len(b"</li>")
+    item = body[start:end].replace(href.encode(), new_url.encode())
+    list_html.write_bytes(body[:start] + item + body[start:])
+    new_meta = dict(metas[source_meta], url=new_url)
+    (folder / "zz-new.meta.json").write_text(json.dumps(new_meta, ensure_ascii=False), encoding="utf-8")
+    # the same page under a new URL: a new row (an exact copy of a known story)
+    shutil.copy(source_meta.with_name(source_meta.name.replace(".meta.json", ".html")), folder / "zz-new.html")
+    return new_url
+
+
+@pytest.mark.parametrize("portal", STATIC_PORTALS)
+def test_replay_crawl_is_complete_then_incremental(portal, archive_url, tmp_path):
+    replay = tmp_path / "replay"
+    shutil.copytree(FIXTURES / portal, replay / portal)
+    crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
+    with psycopg.connect(archive_url) as conn:
+        rows = conn.execute("SELECT url, title, published_at, body, channel, extraction FROM articles "
+                            "WHERE portal = %s", (portal,)).fetchall()
+    complete = [r for r in rows if r[1] and r[2] and r[3] and r[4]]
+    assert len(complete) >= 3, rows
+    assert all(not r[0].startswith("http://127.0.0.1") for r in rows)  # the portals' real URLs are kept
+    first = latest_runs(archive_url)[portal]
+    assert first["articles_fetched"] >= 3 and first["items_stored"] >= 3
+
+    # run again: nothing new, so no article page is downloaded
+    crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
+    second = latest_runs(archive_url)[portal]
+    assert second["articles_fetched"] == 0, second
+    assert second["pages_fetched"] >= 1
+
+    # a new article linked from the list: exactly that one is fetched
+    new_url = add_article(replay, portal)
+    crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
+    third = latest_runs(archive_url)[portal]
+    assert third["articles_fetched"] == 1, third
+    with psycopg.connect(archive_url) as conn:
+        assert conn.execute("SELECT count(*) FROM articles WHERE url = %s",
+                            (canonical_url(new_url),)).fetchone()[0] == 1
+        total = conn.execute("SELECT count(*) FROM articles WHERE portal = %s", (portal,)).fetchone()[0]
+    assert total == len(rows) + 1
+
+
+def test_scrapy_list_shows_the_portals():
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    names = set(result.stdout.split())
+    assert {"lcxw", "yybnet"} <= names
