@@ -148,6 +148,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
             continue
         if not looks_like_mojibake(text):
             return text.lstrip("\ufeff"), codec
+        if codec.startswith("utf-8") and not text.isascii():
+            # GBK text is practically never valid UTF-8: valid UTF-8 that reads as garbage is
+            # double-encoded (UTF-8 of a Latin-1/GBK misreading), and another codec would only
+            # turn it into different garbage
+            raise DecodeError("valid UTF-8 that reads as mojibake (double-encoded text)")
     best: tuple[int, str, str] | None = None
     for codec in candidates:
         try:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import trafilatura
 from trafilatura.settings import DEFAULT_CONFIG
 
-from liaocheng_news.parsers.html import Block, first_text
+from liaocheng_news.parsers.html import Block, blocks_of, first_text
 from liaocheng_news.text.fields import parse_datetime
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ def generic_fields(page: Page, parser: ArticleParser) -> dict[str, Any] | None:
     lines = [line.strip() for line in document.text.splitlines() if line.strip()]
     # trafilatura keeps the 来源/时间 line in the text: read it as metadata, not as body
     info = [line for line in lines if _INFO_LINE.search(line) and len(line) <= 80]
+    if not info:  # trafilatura often drops the meta line: find it in the page's own text blocks
+        info = _page_info_lines(page)
     parts = read_blocks([Block("text", text=line) for line in lines if line not in info], page, title)
     if not title or sum(len(p) for p in parts.paragraphs) < parser.fallback_min_chars:
         return None
@@ -91,3 +93,14 @@ def generic_fields(page: Page, parser: ArticleParser) -> dict[str, Any] | None:
         **fields,
         **parser.print_fields(parts.print_note),
     }
+
+
+def _page_info_lines(page: Page) -> list[str]:
+    """The first short 来源/时间 line of the page (page furniture excluded by length)."""
+    body = page.selector.css("body")
+    if not body or isinstance(body[0].root, str):
+        return []
+    for block in blocks_of(body[0].root):
+        if block.kind == "text" and len(block.text) <= 80 and _INFO_LINE.search(block.text):
+            return [block.text]
+    return []
