@@ -271,7 +271,7 @@ class ArticleParser:
 
     # -- hooks a portal may override ----------------------------------------------------------
 
-    def channel_of(self, crumbs: list[str], page: Page) -> str | None:
+    def channel_of(self, crumbs: list[str], page: Page | None = None) -> str | None:
         """The channel from breadcrumb parts (default: the last one)."""
         return crumbs[-1] if crumbs else None
 

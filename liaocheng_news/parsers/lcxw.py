@@ -50,6 +50,6 @@ class LcxwParser(ArticleParser):
     list_links = ('//*[@id="newsList"]//li/a', "div.news-list li a")
     next_page = ('//div[@class="page"]//a[normalize-space()="下一页"]/@href', '//a[normalize-space()="下一页"]/@href')
 
-    def channel_of(self, crumbs: list[str], page: Page) -> str | None:
+    def channel_of(self, crumbs: list[str], page: Page | None = None) -> str | None:
         """Section and subsection as in the breadcrumb: ``要闻/社会``, ``聊城/县域``."""
         return "/".join(crumbs) if crumbs else None

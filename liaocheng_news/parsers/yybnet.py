@@ -35,7 +35,7 @@ class YybnetParser(ArticleParser):
     list_links = ("div.news-list li a", "ul.list li a")
     next_page = ('//div[@class="pages"]//a[normalize-space()="下一页"]/@href',)
 
-    def channel_of(self, crumbs: list[str], page: Page) -> str | None:
+    def channel_of(self, crumbs: list[str], page: Page | None = None) -> str | None:
         """The 今日… channel of the breadcrumb (地方网 > 山东 > 聊城市 > 今日临清)."""
         for crumb in reversed(crumbs):
             if crumb in CHANNELS or crumb.startswith("今日"):
