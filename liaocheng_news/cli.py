@@ -291,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command not in ("crawl", "import"):  # Scrapy configures logging for crawls
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
     return args.func(args) or 0
 
 

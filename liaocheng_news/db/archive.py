@@ -152,8 +152,8 @@ class Archive:
 
     async def runs(self, limit: int = 20, spider: str | None = None) -> list[dict]:
         async with self.pool.connection() as conn:
-            conn.row_factory = dict_row
-            cur = await conn.execute(
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
                 "SELECT id, spider, started_at, finished_at, status, host, job_id, stats FROM crawl_runs "
                 "WHERE (%(spider)s::text IS NULL OR spider = %(spider)s) ORDER BY id DESC LIMIT %(limit)s",
                 {"spider": spider, "limit": limit},
@@ -169,19 +169,18 @@ class Archive:
         now = now or datetime.now(timezone.utc)
         results: list[StoreResult] = []
         async with self.pool.connection() as conn:
-            conn.row_factory = dict_row
             async with conn.transaction():
                 for a in articles:
                     results.append(await self._store_one(conn, cluster, a, run_id, now))
         return results
 
     async def _store_one(self, conn, cluster, a: Article, run_id, now) -> StoreResult:
-        cur = await conn.execute(_INSERT, [*_row_values(a), run_id, now, now, now])
-        row = await cur.fetchone()
+        cur = conn.cursor(row_factory=dict_row)
+        row = await (await cur.execute(_INSERT, [*_row_values(a), run_id, now, now, now])).fetchone()
         if row is not None:
             placement = await cluster.place(conn, row["id"])
             return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome)
-        old = await (await conn.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
+        old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
         if not _changed(old, a):
             await conn.execute(_TOUCH, (now, old["id"]))
             return StoreResult(a.url, old["id"], "unchanged", old["story_id"])
@@ -248,8 +247,8 @@ class Archive:
             ORDER BY s.id
         """
         async with self.pool.connection() as conn:
-            conn.row_factory = dict_row
-            stories = await (await conn.execute(query, {"portal": portal, "since": since})).fetchall()
+            cur = conn.cursor(row_factory=dict_row)
+            stories = await (await cur.execute(query, {"portal": portal, "since": since})).fetchall()
         for story in stories:
             canonical = None
             async for row in self._articles_by_id([story["canonical_article_id"]]):
@@ -259,8 +258,8 @@ class Archive:
 
     async def _articles_by_id(self, ids: list[int]) -> AsyncIterator[dict[str, Any]]:
         async with self.pool.connection() as conn:
-            conn.row_factory = dict_row
-            cur = await conn.execute(
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
                 "SELECT id, url, portal, channel, title, subtitle, published_at, source, authors, editor, "
                 "reviewer, body, images, edition, page_no, page_name, extraction, normalisation, story_id, "
                 "content_hash, revision, first_seen, last_seen FROM articles WHERE id = ANY(%s)", (ids,))
@@ -269,8 +268,8 @@ class Archive:
 
     async def revisions(self, url: str) -> list[dict]:
         async with self.pool.connection() as conn:
-            conn.row_factory = dict_row
-            cur = await conn.execute(
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
                 "SELECT r.* FROM article_revisions r JOIN articles a ON a.id = r.article_id "
                 "WHERE a.url = %s ORDER BY r.revision", (url,))
             return await cur.fetchall()

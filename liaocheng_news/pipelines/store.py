@@ -118,6 +118,7 @@ class StorePipeline:
                 await self._write(batch)
 
     async def _write(self, batch: list[Article], spooled_from: Path | None = None) -> bool:
+        """Write a batch; True when it is in the archive, else it is spooled (never lost)."""
         run_id = getattr(self.crawler, "liaocheng_news_run_id", None)
         for attempt in range(self.retries + 1):
             if self.archive is None:
@@ -126,17 +127,23 @@ class StorePipeline:
                 results = await self.archive.store(batch, run_id=run_id)
             except DATABASE_ERRORS as exc:
                 self.stats.inc_value("archive/write_errors")
-                delay = self.backoff * (2 ** attempt)
                 logger.warning("archive write failed (attempt %d/%d): %s", attempt + 1, self.retries + 1, exc)
                 if attempt < self.retries:
-                    await asyncio.sleep(delay)
+                    await asyncio.sleep(self.backoff * (2 ** attempt))
                 continue
+            except Exception:  # noqa: BLE001 - a bad item, not a bad database: isolate it
+                self.stats.inc_value("archive/rejected_batches")
+                logger.exception("archive rejected a batch of %d items", len(batch))
+                if len(batch) > 1:
+                    written = [await self._write([item], spooled_from) for item in batch]
+                    return all(written)
+                break
             self._count(results)
             return True
         if spooled_from is None:
             path = self.spool.write(batch, self.spider_name)
             self.stats.inc_value("items_spooled", len(batch))
-            logger.error("archive unreachable: %d items spooled to %s; they are written on the next run",
+            logger.error("%d items could not be written; spooled to %s and retried on the next run",
                          len(batch), path)
         return False
 
