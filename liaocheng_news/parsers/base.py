@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -38,6 +38,7 @@ from liaocheng_news.parsers.html import (
     select_all,
 )
 from liaocheng_news.text.fields import (
+    SHANGHAI,
     clean_space,
     starts_with_byline_label,
     parse_byline,
@@ -243,6 +244,8 @@ class TemplateVersion:
         note = parts.print_note
         if note is None and self.print_note:
             note = parse_print_note(first_text(sel, self.print_note, " "))
+        if published_at is None and note and note.get("published"):
+            published_at = datetime.combine(note["published"], time(), tzinfo=SHANGHAI)
         crumbs = breadcrumb_parts(first_text(sel, self.breadcrumb, " ")) if self.breadcrumb else []
         return {
             "title": title,

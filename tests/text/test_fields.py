@@ -160,3 +160,17 @@ def test_parse_print_note_reads_edition_page_and_date() -> None:
 @pytest.mark.parametrize("text", ["", None, "《人世间》让人思考什么是活着", "聊城日报2版"])
 def test_parse_print_note_gives_none_without_a_note(text: str | None) -> None:
     assert parse_print_note(text) is None
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789-:年月日号 T来源记者编辑审核■/《》版聊城日报刘飞\n"), max_size=60))
+def test_field_readers_are_total(text: str) -> None:
+    value = parse_datetime(text)
+    assert value is None or value.tzinfo is not None
+    assert isinstance(parse_byline(text)["authors"], list)
+    note = parse_print_note(text)
+    assert note is None or note["edition"].endswith(("报", "報"))
