@@ -12,11 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Paragraph separators inside one scraped "paragraph": newlines, CR, U+2028/2029, form feed.
-LINE_BREAK_RE = re.compile(r"[\n\r\u2028\u2029\f\v\x1c-\x1e\x85]+")
-
-_WORD_END = re.compile(r"[\w]$")  # a letter, digit or Han character ends the paragraph
-_WORD_START = re.compile(r"^\w")
 _ONE_CHAR_CLAUSE = re.compile(r"^\w[，、；。！？,;]")  # 境，… : no paragraph opens on a one-character clause
 _SENTENCE_INSIDE = re.compile(r"[。！？!?]")
 _CONTINUATION_MIN = 40  # the tail of a broken print paragraph is a paragraph's worth, not a caption
@@ -31,7 +26,7 @@ def is_broken_break(before: str, after: str) -> bool:
     stop somewhere, which headings and bylines do not) and ``after`` is a paragraph's worth of
     text (captions between the halves of a cut sentence are short).
     """
-    if not (_WORD_END.search(before) and _WORD_START.match(after)):
+    if not (before and after and before[-1].isalnum() and after[0].isalnum()):
         return False
     if _ONE_CHAR_CLAUSE.match(after):
         return True

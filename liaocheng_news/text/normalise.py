@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from liaocheng_news.items import Article
-from liaocheng_news.text.layout import LINE_BREAK_RE, comparison_key, join_broken
+from liaocheng_news.text.layout import comparison_key, join_broken
 from liaocheng_news.text.pinyin import ANNOTATION_CANDIDATE, OPENERS, is_annotation
 from liaocheng_news.text.script import TRADITIONAL_BMP, to_simplified
 
@@ -170,9 +170,12 @@ class Normaliser:
         counts = Counter() if counts is None else counts
         title_key = comparison_key(self.text(title)) if title else ""
         kept: list[str] = []
+        clean = self._clean
         for paragraph in paras:
-            for line in LINE_BREAK_RE.split(paragraph or ""):
-                line = self.text(line, counts)
+            # str.splitlines breaks on \n \r \v \f \x1c-\x1e \x85 U+2028 U+2029, at C speed
+            for line in (paragraph or "").splitlines() or ("",):
+                if not clean(line):
+                    line = self.text(line, counts)
                 if not line:
                     counts["empty_paragraphs_dropped"] += 1
                 elif title_key and comparison_key(line) == title_key:
