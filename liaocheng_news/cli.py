@@ -266,30 +266,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_normalize)
 
     # operator tools that live in their own modules, each with its own argument parser
-    for name, module, help_text in (
-        ("schedule", "liaocheng_news.scheduling", "schedule due spiders on scrapyd (run from a timer)"),
-        ("check-portals", "liaocheng_news.drift", "live check that every portal's parser still works"),
-        ("save-fixture", "liaocheng_news.fixtures", "record a live page as a new test fixture"),
-    ):
-        p = sub.add_parser(name, help=help_text, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=_delegate(name, module))
+    for name, (module, help_text) in DELEGATED.items():
+        sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
-def _delegate(name: str, module: str):
-    def run(args) -> int:
-        import importlib
-
-        return importlib.import_module(module).main(args.rest, prog=f"liaocheng-news {name}") or 0
-
-    return run
+DELEGATED = {
+    "schedule": ("liaocheng_news.scheduling", "schedule due spiders on scrapyd (run from a timer)"),
+    "check-portals": ("liaocheng_news.drift", "live check that every portal's parser still works"),
+    "save-fixture": ("liaocheng_news.fixtures", "record a live page as a new test fixture"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        module = importlib.import_module(DELEGATED[argv[0]][0])
+        return module.main(argv[1:], prog=f"liaocheng-news {argv[0]}") or 0
     args = build_parser().parse_args(argv)
     if args.command not in ("crawl", "import"):  # Scrapy configures logging for crawls
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -54,6 +54,11 @@ class PortalSpider(scrapy.Spider):
         """The URL of list page ``n`` (2, 3, …) of a section; None when pages are not numbered."""
         return None
 
+    @classmethod
+    def probe_urls(cls) -> list[str]:
+        """List pages that check-portals reads for this portal (the first one is used)."""
+        return list(cls.sections.values())[:1]
+
     def list_requests(self) -> Iterable[scrapy.Request]:
         for channel, url in self.sections.items():
             yield scrapy.Request(url, callback=self.parse_list,
