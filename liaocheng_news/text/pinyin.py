@@ -41,6 +41,7 @@ ANNOTATION_CANDIDATE = re.compile(
 lower-case pinyin.  Upper-case Latin is never pinyin here: abbreviations and names stay."""
 
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_CONTEXT = 8  # Han characters before a bracket that pypinyin's phrase table sees
 _HAN_TAIL_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$")
 
 # Tone-marked letters → toneless; ü in any form → v (pypinyin's toneless spelling); separators dropped.
@@ -90,29 +91,40 @@ def _spells(target: str, chars: str) -> bool:
     return False
 
 
-def _spells_as_phrase(target: str, chars: str) -> bool:
-    """Fallback: read the Simplified window before the bracket with pypinyin's phrase table."""
-    simplified = to_simplified(chars)[0]
-    for k in range(2, min(len(simplified), 8) + 1):
-        if "".join(map(_fold_reading, lazy_pinyin(simplified[-k:], style=Style.TONE))) == target:
+def _spells_in_context(target: str, chars: str) -> bool:
+    """Fallback: the readings pypinyin gives the last characters in the context of those before.
+
+    pypinyin's phrase table knows readings its per-character table lacks, and it only matches
+    Simplified text, so the window before the bracket is converted first.
+    """
+    simplified = to_simplified(chars[-_CONTEXT:])[0]
+    spelled = ""
+    for reading in reversed(lazy_pinyin(simplified, style=Style.TONE)):
+        spelled = _fold_reading(reading) + spelled
+        if spelled == target:
             return True
+        if len(spelled) >= len(target):
+            return False
     return False
 
 
 @lru_cache(maxsize=65536)
 def _reads(target: str, chars: str) -> bool:
-    return _spells(target, chars) or _spells_as_phrase(target, chars)
+    return _spells(target, chars[-len(target) :]) or _spells_in_context(target, chars)
 
 
 def reads(content: str, before: str) -> bool:
     """Whether bracket content ``content`` is pinyin reading the Han characters ending ``before``."""
+    if not content.islower():  # also False without any letter; upper case marks names and abbreviations
+        return False
     target = fold(content)
     if not target or not target.isascii() or not target.isalpha():
         return False
     tail = _HAN_TAIL_RE.search(before)
     if tail is None:
         return False
-    return _reads(target, tail.group()[-len(target) :])  # every syllable has at least one letter
+    # every syllable has at least one letter, so no more characters than letters can be read
+    return _reads(target, tail.group()[-max(len(target), _CONTEXT) :])
 
 
 def is_annotation(match: re.Match[str], before: str) -> bool:
