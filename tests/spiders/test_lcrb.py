@@ -1,0 +1,169 @@
+"""lcrb: issue dates (range arguments, since the last archived issue) and a replay crawl by date."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+from scrapy.utils.test import get_crawler
+
+from liaocheng_news.db.server import ArchiveUnavailable
+from liaocheng_news.spiders import lcrb
+from liaocheng_news.spiders.lcrb import LcrbSpider, issue_dates, layout_url, ongoing_range, parse_day
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SH = timezone(timedelta(hours=8))
+TODAY = date(2024, 4, 2)
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["2024-03-29", "20240329", "2024/3/29", " 2024-03-29 "])
+def test_parse_day_reads_the_usual_forms(text):
+    assert parse_day(text) == date(2024, 3, 29)
+
+
+def test_parse_day_rejects_garbage_and_passes_none():
+    assert parse_day(None) is None and parse_day("") is None
+    with pytest.raises(ValueError):
+        parse_day("last tuesday")
+    with pytest.raises(ValueError):
+        parse_day("2024-02-30")
+
+
+def test_issue_dates_are_inclusive_and_ordered():
+    assert issue_dates(date(2024, 2, 27), date(2024, 3, 1)) == [
+        date(2024, 2, 27), date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1)]
+    assert issue_dates(date(2024, 3, 29), date(2024, 3, 29)) == [date(2024, 3, 29)]
+    assert issue_dates(date(2024, 3, 30), date(2024, 3, 29)) == []
+
+
+def test_ongoing_range_starts_at_the_last_archived_issue():
+    # published_at is stored in UTC: 2024-03-28T16:00Z is the issue of 2024-03-29 in Shanghai
+    latest = datetime(2024, 3, 28, 16, 0, tzinfo=timezone.utc)
+    assert ongoing_range(latest, TODAY) == (date(2024, 3, 29), TODAY)
+
+
+def test_ongoing_range_on_an_empty_archive_takes_the_last_days():
+    assert ongoing_range(None, TODAY, days_back=7) == (date(2024, 3, 27), TODAY)
+    assert ongoing_range(None, TODAY, days_back=1) == (TODAY, TODAY)
+
+
+def test_ongoing_range_is_bounded_and_never_in_the_future():
+    old = datetime(2023, 1, 1, tzinfo=SH)
+    assert ongoing_range(old, TODAY, max_days=31) == (TODAY - timedelta(days=30), TODAY)
+    future = datetime(2024, 5, 1, tzinfo=SH)
+    assert ongoing_range(future, TODAY) == (TODAY, TODAY)
+
+
+def test_layout_urls_follow_the_founder_scheme():
+    assert layout_url("paper", date(2024, 3, 9)) == "http://lcrb.lcxw.cn/paper/pc/layout/202403/09/node_01.html"
+    assert layout_url("lcwb", date(2024, 3, 29), 2) == "http://lcrb.lcxw.cn/lcwb/pc/layout/202403/29/node_02.html"
+
+
+# --- the spider's first requests ------------------------------------------------------------------
+
+class FakeArchive:
+    def __init__(self, latest):
+        self.latest = latest
+        self.asked: list[str] = []
+
+    async def latest_published(self, portal):
+        self.asked.append(portal)
+        return self.latest
+
+
+def first_requests(monkeypatch, archive, **kwargs) -> list[str]:
+    async def fake_archive_for(crawler):
+        if archive is None:
+            raise ArchiveUnavailable("no database in this test")
+        return archive
+
+    monkeypatch.setattr(lcrb, "archive_for", fake_archive_for)
+    monkeypatch.setattr(lcrb, "today_in_shanghai", lambda: TODAY)
+    crawler = get_crawler(LcrbSpider, {"LCRB_DAYS_BACK": 3})
+    crawler._apply_settings()
+    spider = LcrbSpider.from_crawler(crawler, **kwargs)
+
+    async def collect():
+        return [request.url async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def test_a_range_argument_asks_for_every_issue_of_both_editions(monkeypatch):
+    archive = FakeArchive(datetime(2024, 3, 31, tzinfo=SH))
+    urls = first_requests(monkeypatch, archive, since="2024-03-28", until="20240329")
+    assert urls == [
+        "http://lcrb.lcxw.cn/paper/pc/layout/202403/29/node_01.html",
+        "http://lcrb.lcxw.cn/lcwb/pc/layout/202403/29/node_01.html",
+        "http://lcrb.lcxw.cn/paper/pc/layout/202403/28/node_01.html",
+        "http://lcrb.lcxw.cn/lcwb/pc/layout/202403/28/node_01.html",
+    ]
+    assert archive.asked == []  # an explicit range does not depend on the archive
+
+
+def test_without_arguments_the_crawl_resumes_at_the_last_archived_issue(monkeypatch):
+    archive = FakeArchive(datetime(2024, 3, 31, 0, 0, tzinfo=SH))
+    urls = first_requests(monkeypatch, archive, editions="paper")
+    assert archive.asked == ["lcrb"]
+    assert urls == [layout_url("paper", TODAY - timedelta(days=n)) for n in range(3)]  # 04-02, 04-01, 03-31
+
+
+def test_without_arguments_and_an_empty_archive_the_last_days_are_read(monkeypatch):
+    urls = first_requests(monkeypatch, FakeArchive(None), editions="lcwb")
+    assert urls == [layout_url("lcwb", TODAY - timedelta(days=n)) for n in range(3)]  # LCRB_DAYS_BACK = 3
+
+
+def test_an_unreachable_archive_falls_back_to_the_last_days(monkeypatch):
+    urls = first_requests(monkeypatch, None, editions="paper")
+    assert len(urls) == 3
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError):
+        LcrbSpider(since="2024-03-30", until="2024-03-29")
+    with pytest.raises(ValueError):
+        LcrbSpider(editions="paper,qlwb")
+
+
+# --- replay crawl of the recorded 2024-03-29 issue -------------------------------------------------
+
+def crawl(url, home, replay_dir, *args):
+    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
+           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
+    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
+                             "--replay", str(replay_dir), "lcrb", *args],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT stats FROM crawl_runs WHERE spider = 'lcrb' ORDER BY id DESC LIMIT 1").fetchone()[0]
+
+
+def test_replay_crawl_of_an_issue_is_complete_then_incremental(archive_url, tmp_path):
+    replay = tmp_path / "replay"
+    shutil.copytree(FIXTURES / "lcrb", replay / "lcrb")
+    args = ("-a", "since=2024-03-28", "-a", "until=2024-03-29")  # 03-28 has no issue recorded: a 404, skipped
+    first = crawl(archive_url, tmp_path, replay, *args)
+    with psycopg.connect(archive_url) as conn:
+        rows = conn.execute("SELECT url, title, published_at, body, channel, edition, page_no, page_name "
+                            "FROM articles WHERE portal = 'lcrb' ORDER BY url").fetchall()
+    complete = [r for r in rows if all(r[1:])]
+    assert len(complete) == 4, rows
+    by_url = {r[0]: r for r in rows}
+    assert by_url["http://lcrb.lcxw.cn/paper/pc/content/content_47880.html"][5:] == ("聊城日报", "2", "综合新闻")
+    assert by_url["http://lcrb.lcxw.cn/lcwb/pc/content/content_21877.html"][5:] == ("聊城晚报", "1", "今日聊城")
+    assert first["articles_fetched"] == 4 and first["items_stored"] == 4
+    assert first["list_pages_fetched"] == 3  # 日报 node_01 + node_02, 晚报 node_01
+    assert first["lcrb/issues_missing"] == 2  # both editions of 2024-03-28
+
+    second = crawl(archive_url, tmp_path, replay, *args)
+    assert second["articles_fetched"] == 0, second
+    assert second["list_pages_fetched"] == 3
