@@ -20,8 +20,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 from liaocheng_news.text.script import simplified_candidates, to_simplified
 
 OPENERS = "(（[［【《{｛〔〈〖"
@@ -64,6 +62,8 @@ def _fold_reading(reading: str) -> str:
 @lru_cache(maxsize=None)
 def readings(char: str) -> frozenset[str]:
     """Every toneless reading of a Han character and of its Simplified forms (u/v spellings both)."""
+    from pypinyin import Style, pinyin  # imported on first use: loading its tables takes a second
+
     out: set[str] = set()
     for form in simplified_candidates(char):
         if not HAN_RE.match(form):
@@ -97,6 +97,8 @@ def _spells_in_context(target: str, chars: str) -> bool:
     pypinyin's phrase table knows readings its per-character table lacks, and it only matches
     Simplified text, so the window before the bracket is converted first.
     """
+    from pypinyin import Style, lazy_pinyin
+
     simplified = to_simplified(chars[-_CONTEXT:])[0]
     spelled = ""
     for reading in reversed(lazy_pinyin(simplified, style=Style.TONE)):
