@@ -138,6 +138,7 @@ def test_tagged_forms_remove_only_themselves(word: str, tag: str, content: str) 
 # --- round trip: corrupt Simplified paragraphs the way mirrors do, get them back exactly ------
 
 _S2T = OpenCC("s2t")
+_T2S = OpenCC("t2s")
 
 
 def _round_trippable(paragraph: str) -> bool:
@@ -228,3 +229,10 @@ def test_the_corrupter_corrupts() -> None:
         mirrored = corrupt(paragraph, [form])
         assert mirrored != paragraph
         assert re.search(r"[(（\[《{【]", mirrored) or form == "traditional"
+
+
+@SETTINGS
+@given(st.one_of(mirror_like, st.text(max_size=40), _joined(list("反覆沈默瞭解藉口乾淨隆么麼什"), max_size=12)))
+def test_conversion_shortcut_equals_opencc(text: str) -> None:
+    """Skipping text and runs without a Traditional character never changes OpenCC's answer."""
+    assert to_simplified(text)[0] == _T2S.convert(text)
