@@ -28,8 +28,9 @@ import logging
 import os
 import re
 import shutil
+import weakref
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -166,8 +167,19 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
     long traceback.
     """
 
+    # one handler (one Playwright, one browser, one page bound) per crawler for http and https
+    _per_crawler: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        handler = cls._per_crawler.get(crawler)
+        if handler is None:
+            handler = cls._per_crawler[crawler] = cls(crawler)
+        return handler
+
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
+        self._closed = False
         if not self.config.launch_options and not (self.config.cdp_url or self.config.connect_url):
             self.config.launch_options = launch_options(crawler.settings.get("CHROMIUM_EXECUTABLE") or "")
         self._executable = self.config.launch_options.get("executable_path")
@@ -192,6 +204,11 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._problem = f"Playwright did not start: {exc}"
                 raise BrowserUnavailable(self._problem) from exc
             self._started = True
+
+    async def close(self) -> None:  # Scrapy closes the handler once per scheme it serves
+        if not self._closed:
+            self._closed = True
+            await super().close()
 
     async def download_request(self, request: Request) -> Response:
         if request.meta.get("playwright"):
