@@ -134,6 +134,12 @@ def _string_map(value: Any, where: str) -> dict[str, str]:
     return {str(k): _setting_value(v) for k, v in value.items()}
 
 
+def _expand(text: str, environ: dict[str, str]) -> str:
+    """``$VAR`` / ``${VAR}`` from ``environ``; unknown variables stay as written (and are caught)."""
+    return re.sub(r"\$(?:\{(\w+)\}|(\w+))",
+                  lambda m: environ.get(m.group(1) or m.group(2), m.group(0)), text)
+
+
 def _node(raw: Any, environ: dict[str, str]) -> Node:
     if isinstance(raw, str):
         raw = {"url": raw}
@@ -143,7 +149,7 @@ def _node(raw: Any, environ: dict[str, str]) -> Node:
     if unknown:
         raise ConfigError(f"node {raw['url']}: unknown keys {sorted(unknown)} "
                           "(credentials come from the environment, never from this file)")
-    url = os.path.expandvars(str(raw["url"]))
+    url = _expand(str(raw["url"]), environ)
     if "$" in url or not url.startswith(("http://", "https://")):
         raise ConfigError(f"node URL {raw['url']!r} is not an http(s) URL (an unset variable?)")
     user = environ.get(raw.get("username_env", "SCRAPYD_USERNAME")) or None
@@ -210,7 +216,7 @@ def load_schedule(path: Path | str, environ: dict[str, str] | None = None) -> Sc
         entries=entries,
         project=str(raw.get("project", PROJECT)),
         timezone=tz,
-        state_path=Path(os.path.expandvars(state)).expanduser() if state else None,
+        state_path=Path(_expand(str(state), environ)).expanduser() if state else None,
         tick=parse_duration(raw.get("tick", "10m")),
         timeout=float(raw.get("timeout", 15)),
     )

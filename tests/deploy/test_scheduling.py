@@ -1,0 +1,243 @@
+"""The scheduler's decisions without scrapyd: the calendar, the skip rule, spreading, the state file."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from liaocheng_news import scheduling as sch
+from liaocheng_news.scheduling import ConfigError, Entry, Node, NodeError, NodeStatus, Schedule
+
+SH = ZoneInfo("Asia/Shanghai")
+EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "schedule.toml.example"
+A, B = Node("http://a:6800/"), Node("http://b:6800/")
+
+
+def sh(*args) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+def schedule(*entries: Entry, nodes=(A, B), state: Path | None = None) -> Schedule:
+    return Schedule(nodes=tuple(nodes), entries=tuple(entries), state_path=state)
+
+
+def every(name: str, text: str = "2h", spider: str | None = None, **kw) -> Entry:
+    return Entry(name=name, spider=spider or name, every=sch.parse_duration(text), **kw)
+
+
+# -- durations and the calendar -------------------------------------------------------------------
+@pytest.mark.parametrize("text, seconds", [("2h", 7200), ("90m", 5400), ("1h30m", 5400), ("1d", 86400),
+                                           ("45s", 45), ("1.5h", 5400), ("2w", 1209600)])
+def test_parse_duration(text, seconds):
+    assert sch.parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "2", "h", "2x", "2h foo", "0m", "-1h"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ConfigError):
+        sch.parse_duration(text)
+
+
+def test_every_is_due_when_the_interval_has_passed_with_a_little_slack():
+    entry = every("lcxw", "2h")
+    last = sh(2026, 1, 22, 10, 0, 3)
+    assert sch.due(entry, None, last, SH)[0]  # never scheduled: due at once
+    assert not sch.due(entry, last, last + timedelta(minutes=30), SH)[0]
+    assert not sch.due(entry, last, last + timedelta(minutes=110), SH)[0]
+    # a 10-minute timer that lands seconds short of 2 h still runs it now, not at the next tick
+    assert sch.due(entry, last, sh(2026, 1, 22, 12, 0, 1), SH)[0]
+    assert sch.slack(timedelta(hours=2)) == timedelta(minutes=5)
+    assert sch.slack(timedelta(minutes=20)) == timedelta(minutes=1)
+
+
+def test_at_runs_once_after_the_time_of_day_in_shanghai_and_catches_up_once():
+    entry = Entry("lcrb", "lcrb", at=(sh(2026, 1, 1, 7, 0).timetz().replace(tzinfo=None),))
+    yesterday = sh(2026, 1, 21, 7, 0, 20)
+    assert not sch.due(entry, yesterday, sh(2026, 1, 22, 6, 59), SH)[0]
+    is_due, why = sch.due(entry, yesterday, sh(2026, 1, 22, 7, 0), SH)
+    assert is_due and "07:00" in why
+    # 07:00 Shanghai is 23:00 UTC the day before: the zone is applied, not the host's
+    assert sch.due(entry, yesterday, datetime(2026, 1, 21, 23, 5, tzinfo=timezone.utc), SH)[0]
+    # the scheduler was down all morning: one catch-up run in the afternoon, then not again
+    assert sch.due(entry, yesterday, sh(2026, 1, 22, 15, 0), SH)[0]
+    ran = sh(2026, 1, 22, 15, 0)
+    is_due, why = sch.due(entry, ran, sh(2026, 1, 22, 23, 50), SH)
+    assert not is_due and "2026-01-23 07:00" in why
+    assert sch.due(entry, None, sh(2026, 1, 22, 3, 0), SH)[0]  # never ran: run now
+
+
+def test_several_times_a_day():
+    raw = {"at": ["19:00", "07:00"]}
+    entry = sch._entry("lcrb", raw, {})
+    assert [t.hour for t in entry.at] == [7, 19]
+    morning = sh(2026, 1, 22, 7, 0, 5)
+    is_due, why = sch.due(entry, morning, sh(2026, 1, 22, 12, 0), SH)
+    assert not is_due and "2026-01-22 19:00" in why
+    assert sch.due(entry, morning, sh(2026, 1, 22, 19, 1), SH)[0]
+
+
+# -- the plan ------------------------------------------------------------------------------------------
+NOW = sh(2026, 1, 22, 12, 0)
+
+
+def test_spreads_due_spiders_over_the_least_busy_nodes():
+    entries = [every(n) for n in ("lcxw", "yybnet", "lcrb", "achie")]
+    decisions = sch.plan(schedule(*entries), {}, [NodeStatus(A), NodeStatus(B)], NOW)
+    assert [(d.entry.name, d.action, d.node.url) for d in decisions] == [
+        ("lcxw", "schedule", A.url), ("yybnet", "schedule", B.url),
+        ("lcrb", "schedule", A.url), ("achie", "schedule", B.url)]
+    # a node busy with other work gets jobs only once the other has caught up
+    decisions = sch.plan(schedule(*entries), {}, [NodeStatus(A, load=3), NodeStatus(B)], NOW)
+    assert [d.node.url for d in decisions] == [B.url, B.url, B.url, A.url]
+
+
+def test_skips_a_spider_still_pending_or_running_on_any_node():
+    statuses = [NodeStatus(A), NodeStatus(B, load=1, active={"yybnet": "job-7"})]
+    decisions = sch.plan(schedule(every("lcxw"), every("yybnet")), {}, statuses, NOW)
+    assert [(d.entry.name, d.action) for d in decisions] == [("lcxw", "schedule"), ("yybnet", "skip")]
+    assert "job-7" in decisions[1].reason and B.url in decisions[1].reason
+    assert decisions[0].node == A  # B is busier
+
+
+def test_two_entries_of_one_spider_never_run_together():
+    deep = every("lcxw-deep", "7d", spider="lcxw", args={"max_pages": "200"})
+    decisions = sch.plan(schedule(every("lcxw"), deep), {}, [NodeStatus(A), NodeStatus(B)], NOW)
+    assert [d.action for d in decisions] == ["schedule", "skip"]
+    assert "scheduled this tick" in decisions[1].reason
+
+
+def test_not_due_disabled_and_no_node():
+    entries = (every("lcxw"), every("yybnet", enabled=False), every("achie"))
+    last = {"lcxw": NOW - timedelta(minutes=30)}
+    decisions = sch.plan(schedule(*entries), last, [NodeStatus(A, error="down"), NodeStatus(B, error="down")], NOW)
+    assert [d.action for d in decisions] == ["wait", "disabled", "skip"]
+    assert "no node is reachable" in decisions[2].reason
+
+
+# -- the configuration ---------------------------------------------------------------------------------
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "schedule.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_example_loads():
+    cfg = sch.load_schedule(EXAMPLE, environ={"SCRAPYD_USERNAME": "op", "SCRAPYD_PASSWORD": "pw"})
+    by_name = {e.name: e for e in cfg.entries}
+    assert by_name["lcxw"].every == timedelta(hours=2)
+    assert by_name["yybnet"].every == timedelta(hours=3)
+    assert [t.strftime("%H:%M") for t in by_name["lcrb"].at] == ["07:00"]
+    assert cfg.timezone.key == "Asia/Shanghai" and cfg.project == "liaocheng_news"
+    assert cfg.nodes == (Node("http://127.0.0.1:6800/", "op", "pw"),)
+
+
+def test_credentials_come_from_the_environment_only(tmp_path):
+    path = write(tmp_path, 'nodes = ["http://${NODE_HOST}:6800", {url = "http://b:6800", '
+                           'username_env = "B_USER", password_env = "B_PASS"}]\n'
+                           '[spiders.lcxw]\nevery = "2h"\n')
+    cfg = sch.load_schedule(path, environ={"NODE_HOST": "10.0.0.5", "SCRAPYD_USERNAME": "a",
+                                           "SCRAPYD_PASSWORD": "x", "B_USER": "b", "B_PASS": "y"})
+    assert cfg.nodes == (Node("http://10.0.0.5:6800/", "a", "x"), Node("http://b:6800/", "b", "y"))
+    with pytest.raises(ConfigError, match="unset variable"):
+        sch.load_schedule(path, environ={})
+    path = write(tmp_path, 'nodes = [{url = "http://a:6800", password = "secret"}]\n[spiders.lcxw]\nevery = "2h"\n')
+    with pytest.raises(ConfigError, match="never from this file"):
+        sch.load_schedule(path, environ={})
+
+
+def test_defaults_merge_and_values_are_written_as_scrapy_reads_them(tmp_path):
+    path = write(tmp_path, 'nodes = ["http://a:6800"]\n'
+                           '[defaults.settings]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n'
+                           '[spiders.lcxw]\nevery = "2h"\nsettings = { DOWNLOAD_DELAY = 2.5 }\n'
+                           'args = { max_pages = 3 }\n')
+    entry = sch.load_schedule(path, environ={}).entries[0]
+    assert entry.settings == {"DOWNLOAD_DELAY": "2.5", "AUTOTHROTTLE_ENABLED": "False"}
+    assert entry.args == {"max_pages": "3"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[spiders.lcxw]\nevery = "2h"\n', "nodes"),
+    ('nodes = ["http://a"]\n', "no \\[spiders"),
+    ('nodes = ["http://a"]\n[spiders.lcxw]\n', "exactly one"),
+    ('nodes = ["http://a"]\n[spiders.lcxw]\nevery = "2h"\nat = "07:00"\n', "exactly one"),
+    ('nodes = ["http://a"]\n[spiders.lcxw]\nat = "7am"\n', "time of day"),
+    ('nodes = ["http://a"]\n[spiders.lcxw]\nevery = "2h"\nevry = 1\n', "unknown keys"),
+    ('nodes = ["http://a"]\ntimezone = "Mars/Olympus"\n[spiders.lcxw]\nevery = "2h"\n', "time zone"),
+    ('nodes = ["a:6800"]\n[spiders.lcxw]\nevery = "2h"\n', "http"),
+    ('nodes = [\n', "schedule.toml"),
+])
+def test_bad_configurations_say_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        sch.load_schedule(write(tmp_path, text), environ={})
+
+
+# -- a tick, with a fake scrapyd -----------------------------------------------------------------------------
+class FakeScrapyd:
+    """Answers like scrapyd; records schedule.json calls."""
+
+    def __init__(self, down=(), active=None, refuse=()):
+        self.down, self.active, self.refuse = set(down), active or {}, set(refuse)
+        self.calls: list[tuple] = []
+
+    def __call__(self, node: Node):
+        fake = self
+
+        class Client:
+            def daemonstatus(self):
+                if node.url in fake.down:
+                    raise NodeError(f"{node.url}daemonstatus.json: connection refused")
+                return {"pending": 0, "running": len(fake.active.get(node.url, {}))}
+
+            def listjobs(self, project):
+                return {"pending": [], "running": [{"id": j, "spider": s}
+                                                   for s, j in fake.active.get(node.url, {}).items()]}
+
+            def schedule(self, project, spider, jobid, settings, args, priority=0.0):
+                if spider in fake.refuse:
+                    raise NodeError(f"{node.url}schedule.json: spider '{spider}' not found")
+                fake.calls.append((node.url, project, spider, jobid, settings, args))
+                return jobid
+
+        return Client()
+
+
+def test_tick_schedules_records_state_and_dry_run_records_nothing(tmp_path):
+    state = tmp_path / "state.json"
+    cfg = schedule(every("lcxw", settings={"REPLAY_URL": "http://127.0.0.1:1"}),
+                   every("yybnet", "3h", args={"max_pages": "2"}), state=state)
+    fake, out = FakeScrapyd(), io.StringIO()
+    assert sch.run_tick(cfg, dry_run=True, now=NOW, out=out, client=fake) == 0
+    assert not state.exists() and fake.calls == [] and out.getvalue().count("would schedule") == 2
+
+    assert sch.run_tick(cfg, now=NOW, out=io.StringIO(), client=fake) == 0
+    assert [(c[0], c[2], c[4], c[5]) for c in fake.calls] == [
+        (A.url, "lcxw", {"REPLAY_URL": "http://127.0.0.1:1"}, {}), (B.url, "yybnet", {}, {"max_pages": "2"})]
+    recorded = json.loads(state.read_text())["entries"]
+    assert recorded["lcxw"]["job"] == fake.calls[0][3] and recorded["lcxw"]["job"].startswith("lcxw-20260122T1200")
+    assert datetime.fromisoformat(recorded["yybnet"]["last_scheduled"]) == NOW
+
+    # an hour later nothing is due; three hours later both are
+    assert sch.run_tick(cfg, now=NOW + timedelta(hours=1), out=io.StringIO(), client=fake) == 0
+    assert len(fake.calls) == 2
+    sch.run_tick(cfg, now=NOW + timedelta(hours=3), out=io.StringIO(), client=fake)
+    assert len(fake.calls) == 4
+
+
+def test_tick_with_a_node_down_or_a_refused_job_reports_failure_and_retries_next_tick(tmp_path):
+    state = tmp_path / "state.json"
+    cfg = schedule(every("lcxw"), every("yybnet"), every("achie"), state=state)
+    fake, out = FakeScrapyd(down={A.url}, refuse={"achie"}), io.StringIO()
+    assert sch.run_tick(cfg, now=NOW, out=out, client=fake) == sch.EXIT_PARTIAL
+    assert {c[0] for c in fake.calls} == {B.url} and len(fake.calls) == 2
+    assert "unusable" in out.getvalue() and "FAILED" in out.getvalue()
+    assert set(json.loads(state.read_text())["entries"]) == {"lcxw", "yybnet"}  # achie stays due
+
+
+def test_main_exits_64_on_a_bad_configuration(tmp_path, capsys):
+    assert sch.main(["--config", str(tmp_path / "missing.toml"), "--once"]) == sch.EXIT_USAGE
+    assert "no schedule file" in capsys.readouterr().err
