@@ -79,12 +79,15 @@ def readings(char: str) -> frozenset[str]:
 def _spells(target: str, chars: str) -> bool:
     """True if ``target`` is the readings of the last k ≥ 1 of ``chars`` run together."""
     stack = [(len(target), len(chars))]
+    seen: set[tuple[int, int]] = set()  # (letters left, characters left): each state once
     while stack:
-        end, i = stack.pop()
+        state = stack.pop()
+        end, i = state
         if end == 0:
             return True
-        if i == 0:
+        if i == 0 or state in seen:
             continue
+        seen.add(state)
         for reading in readings(chars[i - 1]):
             if target.endswith(reading, 0, end):
                 stack.append((end - len(reading), i - 1))
