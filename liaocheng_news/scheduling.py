@@ -506,6 +506,11 @@ def main(argv: list[str] | None = None, prog: str = "liaocheng-news schedule") -
             if args.once or args.dry_run:
                 return EXIT_USAGE
             status, schedule = EXIT_USAGE, None
+        except Exception:  # a daemon keeps ticking; a single tick reports the error and fails
+            if args.once or args.dry_run:
+                raise
+            logger.exception("scheduler tick failed; trying again next tick")
+            schedule = None
         if args.once or args.dry_run:
             return status
         pause = (schedule.tick if schedule else DEFAULT_TICK).total_seconds()
