@@ -65,6 +65,13 @@ def portal_spiders() -> list[str]:
     return [n for n in names if n in PORTALS]
 
 
+def spider_class(name: str):
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    return SpiderLoader.from_settings(get_project_settings()).load(name)
+
+
 def run_spiders(spiders: list[tuple[str, dict]], settings_overrides: dict | None = None) -> int:
     """Run spiders in one Scrapy process; returns 0 when every run finished normally."""
     from scrapy.crawler import CrawlerProcess
@@ -124,7 +131,9 @@ def cmd_crawl(args) -> int:
         if unknown:
             _die(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(portal_spiders())}", 64)
         spider_args = dict(kv.split("=", 1) for kv in args.arg or [])
-        spiders += [(n, dict(spider_args)) for n in names]
+        for name in names:
+            defaults = spider_class(name).replay_args if server else {}
+            spiders.append((name, {**defaults, **spider_args}))
         return run_spiders(spiders, overrides)
     finally:
         if server:

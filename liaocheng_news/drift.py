@@ -38,10 +38,10 @@ class Check:
         return self.verdict == "ok"
 
 
-def check_portal(spider_cls, fetcher: Fetcher) -> Check:
+def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False) -> Check:
     check = Check(spider_cls.name)
     parser = get_parser(spider_cls.name)
-    urls = spider_cls.probe_urls()
+    urls = spider_cls.probe_urls(replay=replay)
     if not urls:
         check.verdict, check.detail = "broken", "the spider names no list page"
         return check
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None, prog: str = "liaocheng-news check-portal
     fetcher = Fetcher.from_settings(settings, replay_url=args.replay)
     if args.replay:
         fetcher.delay = 0
-    checks = [check_portal(cls, fetcher) for cls in portal_spider_classes(args.portals)]
+    checks = [check_portal(cls, fetcher, replay=bool(args.replay)) for cls in portal_spider_classes(args.portals)]
     if args.json:
         for c in checks:
             print(json.dumps({**asdict(c), "healthy": c.healthy}, ensure_ascii=False))

@@ -54,8 +54,11 @@ class PortalSpider(scrapy.Spider):
         """The URL of list page ``n`` (2, 3, …) of a section; None when pages are not numbered."""
         return None
 
+    # spider arguments a replay crawl uses unless given (recorded pages have fixed dates)
+    replay_args: dict[str, str] = {}
+
     @classmethod
-    def probe_urls(cls) -> list[str]:
+    def probe_urls(cls, replay: bool = False) -> list[str]:
         """List pages that check-portals reads for this portal (the first one is used)."""
         return list(cls.sections.values())[:1]
 

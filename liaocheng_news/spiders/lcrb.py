@@ -128,6 +128,12 @@ class LcrbSpider(PortalSpider):
                                      errback=self.issue_missing,
                                      cb_kwargs={"channel": EDITIONS[edition_dir], "first": True})
 
+    @classmethod
+    def probe_urls(cls, replay: bool = False) -> list[str]:
+        """Today's first 聊城日报 page (the recorded issue's, on a replay)."""
+        day = parse_day(cls.replay_args["since"]) if replay else today_in_shanghai()
+        return [layout_url("paper", day)]
+
     def list_requests(self) -> Iterable[scrapy.Request]:  # not used: start() builds issue requests
         return []
 
