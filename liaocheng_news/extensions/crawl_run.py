@@ -39,7 +39,9 @@ class CrawlRunRecorder:
         except ArchiveUnavailable as exc:
             logger.error("crawl run not recorded: %s", exc)
             return
-        self.run_id = await archive.start_run(spider.name, job_id=os.environ.get("SCRAPY_JOB"))
+        # scrapyd passes its job id as the spider argument _job (older versions: SCRAPY_JOB)
+        job_id = getattr(spider, "_job", None) or os.environ.get("SCRAPY_JOB")
+        self.run_id = await archive.start_run(spider.name, job_id=job_id)
         self.crawler.liaocheng_news_run_id = self.run_id
         self.crawler.stats.set_value("crawl_run_id", self.run_id)
 
@@ -51,8 +53,7 @@ class CrawlRunRecorder:
         for key in ("pages_fetched", "articles_fetched", "items_stored", "items_duplicate",
                     "items_dropped", "fallback_extractions", "errors"):
             stats.setdefault(key, 0)
-        stats["errors"] = stats["errors"] + sum(
-            v for k, v in stats.items() if k.startswith("log_count/ERROR"))
+        stats["errors"] = max(stats["errors"], stats.get("log_count/ERROR", 0))
         summary = ", ".join(f"{k}={stats.get(k, 0)}" for k in SUMMARY_KEYS)
         logger.info("run summary (%s): %s", spider.name, summary)
         try:
