@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 from datetime import date, datetime, time
-from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,10 +47,6 @@ def _iso(value):
     if isinstance(value, datetime):
         return value.astimezone(SHANGHAI).isoformat()
     return value
-
-
-def seeds_path() -> Path:
-    return Path(str(resources.files("liaocheng_news").joinpath("seeds")))
 
 
 # -- crawling ---------------------------------------------------------------------------------
@@ -123,7 +118,7 @@ def cmd_crawl(args) -> int:
     try:
         if count == 0 and not args.no_seed:
             print("the archive is empty: importing the seed corpus first", file=sys.stderr)
-            spiders = [("import", {"paths": [str(seeds_path())]})]
+            spiders = [("import", {})]  # the packaged seed corpus
         else:
             spiders = []
         names = args.spiders or portal_spiders()

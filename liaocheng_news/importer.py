@@ -69,14 +69,17 @@ def iter_dump_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             raise FileNotFoundError(f"no such file or folder: {p}")
 
 
-def read_text(path: Path) -> str:
-    data = path.read_bytes()
+def decode_dump(data: bytes, name: str = "dump") -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError(f"{path}: neither UTF-8 nor GB18030 text")
+    raise ValueError(f"{name}: neither UTF-8 nor GB18030 text")
+
+
+def read_text(path: Path) -> str:
+    return decode_dump(path.read_bytes(), str(path))
 
 
 def parse_dump(text: str, url: str) -> Article:
@@ -225,6 +228,3 @@ def _body(lines: list[_Line], title: str, meta: dict) -> list[str]:
     return body
 
 
-def import_paths(paths: Iterable[str | Path]) -> Iterator[Article]:
-    for path in iter_dump_files(paths):
-        yield parse_dump(read_text(path), path.resolve().as_uri())

@@ -93,3 +93,16 @@ def test_unreachable_archive_refuses_with_a_clear_message(tmp_path):
     assert result.returncode == 2
     assert "cannot reach the archive database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_main_job_seeds_an_empty_archive_from_the_packaged_corpus(archive_url, tmp_path):
+    empty_site = tmp_path / "site"
+    empty_site.mkdir()
+    result = cli("crawl", "--replay", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    urls = sorted(r["url"] for r in export(archive_url, tmp_path))
+    assert urls == [f"file:///liaocheng_news/seeds/{p.name}" for p in sorted(SEEDS.glob("*.txt"))]
+    # a second main job does not import them again: the archive is no longer empty
+    assert cli("crawl", "--replay", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path).returncode == 0
+    runs = [json.loads(line) for line in cli("runs", "--json", env_url=archive_url, home=tmp_path).stdout.splitlines()]
+    assert [r["spider"] for r in runs].count("import") == 1

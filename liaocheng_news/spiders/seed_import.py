@@ -1,14 +1,30 @@
-"""Sends text dumps (files or folders) through the same pipelines as a crawl."""
+"""Sends text dumps through the same pipelines as a crawl.
+
+``-a paths=a.txt,folder`` imports files and folders; with no paths, the seed corpus packaged
+with liaocheng_news (read through importlib.resources, so it works from a scrapyd egg too),
+whose articles get stable URLs ``file:///liaocheng_news/seeds/<name>`` on every machine.
+"""
 
 from __future__ import annotations
 
 import logging
+from importlib import resources
 
 import scrapy
 
-from liaocheng_news.importer import iter_dump_files, parse_dump, read_text
+from liaocheng_news.importer import decode_dump, iter_dump_files, parse_dump
 
 logger = logging.getLogger(__name__)
+
+PACKAGED_SEED_URL = "file:///liaocheng_news/seeds/{name}"
+
+
+def packaged_seeds():
+    """(url, bytes) of the seed dumps shipped inside the package, in name order."""
+    folder = resources.files("liaocheng_news").joinpath("seeds")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt"):
+            yield PACKAGED_SEED_URL.format(name=entry.name), entry.read_bytes()
 
 
 class SeedImportSpider(scrapy.Spider):
@@ -17,16 +33,24 @@ class SeedImportSpider(scrapy.Spider):
 
     def __init__(self, paths: str | list[str] = "", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.paths = paths.split(",") if isinstance(paths, str) else list(paths)
+        self.paths = [p for p in (paths.split(",") if isinstance(paths, str) else paths) if p]
+
+    def dumps(self):
+        if not self.paths:
+            yield from packaged_seeds()
+            return
+        for path in iter_dump_files(self.paths):
+            yield path.resolve().as_uri(), path.read_bytes()
 
     async def start(self):
-        for path in iter_dump_files(self.paths):
-            self.crawler.stats.inc_value("import/files")
+        stats = self.crawler.stats
+        for url, data in self.dumps():
+            stats.inc_value("import/files")
             try:
-                article = parse_dump(read_text(path), path.resolve().as_uri())
-            except (OSError, ValueError) as exc:
-                self.crawler.stats.inc_value("items_dropped")
-                self.crawler.stats.inc_value("items_dropped/unreadable_dump")
-                logger.warning("dropped (unreadable_dump): %s — %s", path, exc)
+                article = parse_dump(decode_dump(data, url), url)
+            except ValueError as exc:
+                stats.inc_value("items_dropped")
+                stats.inc_value("items_dropped/unreadable_dump")
+                logger.warning("dropped (unreadable_dump): %s — %s", url, exc)
                 continue
             yield article
