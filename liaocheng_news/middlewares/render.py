@@ -156,6 +156,57 @@ def make_page_init(replay_url: str | None) -> Callable:
     return init_page
 
 
+# --- rendering outside a crawl (check-portals, fixture snapshots) ------------------------------
+
+async def render_html(urls: list[str], *, executable: str, replay_url: str | None = None,
+                      wait_until: str = "networkidle", timeout_ms: float = 30_000) -> dict[str, str]:
+    """url -> DOM after rendering, one browser for all, pages routed as in a crawl."""
+    problem = browser_problem(executable)
+    if problem:
+        raise BrowserUnavailable(problem)
+    from playwright.async_api import async_playwright
+
+    rendered: dict[str, str] = {}
+    init = make_page_init(replay_url)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_options(executable))
+        try:
+            context = await browser.new_context()
+            for url in urls:
+                page = await context.new_page()
+                try:
+                    await init(page, None)
+                    target = (replay_target(replay_url, url) if replay_url else None) or url
+                    await page.goto(target, wait_until=wait_until, timeout=timeout_ms)
+                    rendered[url] = await page.content()
+                finally:
+                    await page.close()
+        finally:
+            await browser.close()
+    return rendered
+
+
+class BrowserFetcher:
+    """``fetch(url) -> Page`` like :class:`liaocheng_news.fetch.Fetcher`, rendered in Chromium.
+
+    For one-off checks of a ``needs_browser`` portal: robots.txt, politeness and the replay
+    URL come from the wrapped fetcher; each call starts and closes its own browser.
+    """
+
+    def __init__(self, fetcher, executable: str) -> None:
+        self.fetcher = fetcher
+        self.executable = executable
+
+    def fetch(self, url: str):
+        from liaocheng_news.fetch import FetchRefused
+        from liaocheng_news.parsers.base import Page
+
+        if not self.fetcher.allowed(url):
+            raise FetchRefused(f"robots.txt disallows {url}")
+        html = asyncio.run(render_html([url], executable=self.executable, replay_url=self.fetcher.replay_url))[url]
+        return Page(url=url, body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=utf-8"})
+
+
 # --- the download handler ---------------------------------------------------------------------
 
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):

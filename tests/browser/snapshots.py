@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from liaocheng_news.middlewares.render import launch_options, make_page_init, replay_target
+from liaocheng_news.middlewares.render import render_html
 from liaocheng_news.replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -36,26 +36,9 @@ def shell_fixtures(portal: str) -> dict[str, str]:
 
 async def render_pages(directory: Path, urls: dict[str, str], executable: str = CHROMIUM) -> dict[str, str]:
     """key -> rendered DOM of each portal URL, served by a replay server over ``directory``."""
-    from playwright.async_api import async_playwright
-
-    rendered: dict[str, str] = {}
     with ReplayServer(directory) as server:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options(executable))
-            try:
-                context = await browser.new_context()
-                init = make_page_init(server.url)
-                for key, url in urls.items():
-                    page = await context.new_page()
-                    try:
-                        await init(page, None)
-                        await page.goto(replay_target(server.url, url), wait_until="networkidle")
-                        rendered[key] = await page.content()
-                    finally:
-                        await page.close()
-            finally:
-                await browser.close()
-    return rendered
+        by_url = await render_html(list(urls.values()), executable=executable, replay_url=server.url)
+    return {key: by_url[url] for key, url in urls.items()}
 
 
 def main(argv: list[str]) -> int:
