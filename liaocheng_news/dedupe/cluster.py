@@ -47,16 +47,62 @@ CANONICAL_RULE = (
 _RANK_NAMES = list(PORTALS)
 _RANK_VALUES = [kind_rank(name) for name in _RANK_NAMES]
 
-_CHOOSE_CANONICAL = """
-UPDATE stories SET updated_at = now(), canonical_article_id = (
+# The canonical copy of a story.  ``joining`` is an article whose story_id this same statement
+# (or its CTE) is setting to the story: the statement's snapshot does not show that yet.
+_CANONICAL_OF = """
     SELECT a.id
     FROM articles a
     LEFT JOIN unnest(%(names)s::text[], %(ranks)s::int[]) AS k(name, rank) ON k.name = a.portal
-    WHERE a.story_id = %(story)s
+    WHERE a.story_id = %(story)s OR a.id = %(joining)s
     ORDER BY coalesce(k.rank, %(unknown)s), a.published_at ASC NULLS LAST, a.first_seen, a.id
-    LIMIT 1)
-WHERE id = %(story)s
+    LIMIT 1
 """
+_CHOOSE_CANONICAL = f"UPDATE stories SET updated_at = now(), canonical_article_id = ({_CANONICAL_OF}) WHERE id = %(story)s"
+
+# Takes the lock, then reads the article (its own row: visible whatever the snapshot).
+_LOCK_AND_READ = "SELECT title, body, content_hash, story_id FROM articles, pg_advisory_xact_lock(%s) WHERE id = %s"
+
+# Both kinds of candidate in one round trip: same fingerprint, and most shared LSH bands.
+_CANDIDATES = """
+WITH near AS (
+    SELECT article_id, count(*) AS shared FROM article_bands
+    WHERE band = ANY(%(keys)s) AND article_id <> %(id)s
+    GROUP BY article_id ORDER BY shared DESC, article_id LIMIT %(limit)s),
+exact AS (
+    SELECT story_id, title FROM articles
+    WHERE content_hash = %(hash)s AND id <> %(id)s AND story_id IS NOT NULL AND %(exact)s
+    ORDER BY (story_id = %(previous)s) DESC NULLS LAST, story_id LIMIT 50)
+SELECT true, story_id, title, NULL::text, 0::bigint FROM exact
+UNION ALL
+SELECT false, a.story_id, NULL, a.body, n.shared
+FROM near n JOIN articles a ON a.id = n.article_id WHERE a.story_id IS NOT NULL
+"""
+
+_INSERT_BANDS = (
+    "INSERT INTO article_bands (band, article_id) SELECT unnest(%(keys)s::bigint[]), %(id)s ON CONFLICT DO NOTHING"
+)
+
+# A new story for the article, with it as the canonical copy, and its bands: one statement.
+_NEW_STORY = f"""
+WITH s AS (INSERT INTO stories (canonical_article_id) VALUES (%(id)s) RETURNING id),
+u AS (UPDATE articles SET story_id = (SELECT id FROM s) WHERE id = %(id)s),
+b AS ({_INSERT_BANDS})
+SELECT id FROM s
+"""
+
+# The article joins (or stays in) a story: its story_id, its bands and the canonical copy.
+_JOIN_STORY = f"""
+WITH u AS (UPDATE articles SET story_id = %(story)s WHERE id = %(id)s AND story_id IS DISTINCT FROM %(story)s),
+b AS ({_INSERT_BANDS})
+UPDATE stories SET updated_at = now(), canonical_article_id = ({_CANONICAL_OF}) WHERE id = %(story)s
+"""
+
+# The story an article left: deleted when empty, else its canonical copy chosen again.
+_LEFT_STORY = "DELETE FROM stories WHERE id = %(story)s AND NOT EXISTS (SELECT 1 FROM articles WHERE story_id = %(story)s)"
+
+
+def _rule_params(**kw) -> dict:
+    return {"names": _RANK_NAMES, "ranks": _RANK_VALUES, "unknown": KIND_RANK["unknown"], "joining": None, **kw}
 
 
 @dataclass
@@ -77,67 +123,33 @@ class Placement:
 
 async def lock_placement(conn: psycopg.AsyncConnection) -> None:
     """Take the placement lock for the rest of the caller's transaction."""
-    if conn.autocommit and conn.info.transaction_status == pq.TransactionStatus.IDLE:
-        raise RuntimeError("place() must run inside a transaction (the advisory lock is transaction-level)")
+    _check_transaction(conn)
     await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PLACE_LOCK,))
 
 
-async def _exact_match(
-    conn: psycopg.AsyncConnection, article_id: int, content_hash: str, title: str, sketchable: bool,
-    previous: int | None,
-) -> int | None:
-    """The story of another article with the same fingerprint, if any."""
-    rows = await (
-        await conn.execute(
-            "SELECT story_id, title FROM articles WHERE content_hash = %s AND id <> %s AND story_id IS NOT NULL"
-            " ORDER BY (story_id = %s) DESC NULLS LAST, story_id LIMIT 50",
-            (content_hash, article_id, previous),
-        )
-    ).fetchall()
-    for story_id, other_title in rows:
-        if sketchable or sketch.key_text(other_title) == sketch.key_text(title):
-            return story_id
-    return None
+def _check_transaction(conn: psycopg.AsyncConnection) -> None:
+    if conn.autocommit and conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        raise RuntimeError("place() must run inside a transaction (the advisory lock is transaction-level)")
 
 
-async def _near_match(
-    conn: psycopg.AsyncConnection, article_id: int, body: str, keys: list[int], previous: int | None
-) -> int | None:
-    """The story of the best confirmed near copy among the band candidates, if any."""
-    ranked = await (
-        await conn.execute(
-            "SELECT article_id FROM article_bands WHERE band = ANY(%s) AND article_id <> %s"
-            " GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT %s",
-            (keys, article_id, MAX_CANDIDATES),
-        )
-    ).fetchall()
-    if not ranked:
-        return None
-    order = [r[0] for r in ranked]
-    rows = await (
-        await conn.execute(
-            "SELECT id, story_id, body FROM articles WHERE id = ANY(%s) AND story_id IS NOT NULL",
-            (order,),
-        )
-    ).fetchall()
-    by_id = {r[0]: (r[1], r[2]) for r in rows}
-    mine = sketch.shingles(body)
+def _pick(rows: list[tuple], mine: sketch.BodySketch, title: str, previous: int | None) -> tuple[int | None, str]:
+    """The story an article joins, and how: exact rows first, then confirmed near candidates."""
+    for is_exact, story_id, other_title, _, _ in rows:
+        if is_exact and (mine.bands or sketch.key_text(other_title) == sketch.key_text(title)):
+            return story_id, "exact"
     best: tuple[float, bool, int] | None = None  # (containment, is previous story, -story id)
     confirmed: set[int] = set()
-    for cid in order:
-        if cid not in by_id:
-            continue
-        story_id, other = by_id[cid]
+    for _, story_id, _, other, _ in sorted((r for r in rows if not r[0]), key=lambda r: -r[4]):
         if story_id in confirmed:  # one confirmed copy per story is enough
             continue
-        score = sketch.containment(mine, sketch.shingles(other))
+        score = sketch.containment(mine.shingles, sketch.shingles(other))
         if score < sketch.COPY_THRESHOLD:
             continue
         confirmed.add(story_id)
         key = (score, story_id == previous, -story_id)
         if best is None or key > best:
             best = key
-    return None if best is None else -best[2]
+    return (None, "new_story") if best is None else (-best[2], "copy")
 
 
 async def _has_other_members(conn: psycopg.AsyncConnection, story_id: int, article_id: int) -> bool:
@@ -150,62 +162,36 @@ async def _has_other_members(conn: psycopg.AsyncConnection, story_id: int, artic
 
 
 async def choose_canonical(conn: psycopg.AsyncConnection, story_id: int) -> None:
-    """Set the story's canonical copy by :data:`CANONICAL_RULE`."""
-    await conn.execute(
-        _CHOOSE_CANONICAL,
-        {"names": _RANK_NAMES, "ranks": _RANK_VALUES, "unknown": KIND_RANK["unknown"], "story": story_id},
-    )
-
-
-async def _write_bands(conn: psycopg.AsyncConnection, article_id: int, keys: list[int], replace: bool) -> None:
-    if replace:
-        await conn.execute("DELETE FROM article_bands WHERE article_id = %s", (article_id,))
-    if keys:
-        await conn.execute(
-            "INSERT INTO article_bands (band, article_id) SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING",
-            (keys, article_id),
-        )
+    """Set the story's canonical copy by :data:`CANONICAL_RULE` (e.g. after a copy's dates changed)."""
+    await conn.execute(_CHOOSE_CANONICAL, _rule_params(story=story_id))
 
 
 async def place(conn: psycopg.AsyncConnection, article_id: int) -> Placement:
-    """Put the stored article ``article_id`` into its story (see the module docstring)."""
-    await lock_placement(conn)
-    row = await (
-        await conn.execute(
-            "SELECT title, body, content_hash, story_id FROM articles WHERE id = %s", (article_id,)
-        )
-    ).fetchone()
+    """Put the stored article ``article_id`` into its story (see the module docstring).
+
+    A new article costs three round trips: lock and read; candidates; one write statement.
+    """
+    _check_transaction(conn)
+    row = await (await conn.execute(_LOCK_AND_READ, (PLACE_LOCK, article_id))).fetchone()
     if row is None:
         raise LookupError(f"no article with id {article_id}")
     title, body, content_hash, previous = row
-    keys = sketch.body_bands(body)
-    has_text = bool(sketch.key_text(body))
+    mine = sketch.sketch_body(body)
+    params = {"keys": mine.bands, "id": article_id, "limit": MAX_CANDIDATES if mine.bands else 0,
+              "hash": content_hash, "exact": bool(sketch.key_text(body)), "previous": previous}
+    rows = await (await conn.execute(_CANDIDATES, params)).fetchall()
+    story_id, outcome = _pick(rows, mine, title, previous)
 
-    story_id: int | None = None
-    outcome = "new_story"
-    created = False
-    if has_text:
-        story_id = await _exact_match(conn, article_id, content_hash, title, bool(keys), previous)
-        if story_id is not None:
-            outcome = "exact"
-    if story_id is None and keys:
-        story_id = await _near_match(conn, article_id, body, keys, previous)
-        if story_id is not None:
-            outcome = "copy"
-    if story_id is None:
-        if previous is not None and not await _has_other_members(conn, previous, article_id):
-            story_id = previous
-        else:
-            story_id = (await (await conn.execute("INSERT INTO stories DEFAULT VALUES RETURNING id")).fetchone())[0]
-            created = True
-
-    if story_id != previous:
-        await conn.execute("UPDATE articles SET story_id = %s WHERE id = %s", (story_id, article_id))
-    await _write_bands(conn, article_id, keys, replace=previous is not None)
-    await choose_canonical(conn, story_id)
+    if previous is not None:
+        if story_id is None and not await _has_other_members(conn, previous, article_id):
+            story_id = previous  # alone in its story before and after: keep the id consumers know
+        await conn.execute("DELETE FROM article_bands WHERE article_id = %s", (article_id,))
+    created = story_id is None
+    if created:
+        story_id = (await (await conn.execute(_NEW_STORY, {"keys": mine.bands, "id": article_id})).fetchone())[0]
+    else:
+        await conn.execute(_JOIN_STORY, _rule_params(keys=mine.bands, id=article_id, story=story_id, joining=article_id))
     if previous is not None and previous != story_id:
-        if await _has_other_members(conn, previous, article_id):
-            await choose_canonical(conn, previous)
-        else:
-            await conn.execute("DELETE FROM stories WHERE id = %s", (previous,))
+        await conn.execute(_LEFT_STORY, {"story": previous})
+        await conn.execute(_CHOOSE_CANONICAL, _rule_params(story=previous))
     return Placement(story_id=story_id, outcome=outcome, created=created, previous_story_id=previous)

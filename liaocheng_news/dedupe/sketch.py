@@ -45,6 +45,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -148,8 +149,7 @@ def _shingle_hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 def shingles(body: str) -> np.ndarray:
     """Sorted distinct 64-bit hashes of the body's K-character shingles (of its sketch text)."""
     h, _ = _shingle_hashes([sketch_text(body)])
-    h = np.sort(h)  # np.unique is ten times slower on these small arrays
-    return h[np.concatenate(([True], h[1:] != h[:-1]))] if h.size else h
+    return _distinct(h)
 
 
 def _densify(sig: np.ndarray) -> np.ndarray:
@@ -167,22 +167,31 @@ def _densify(sig: np.ndarray) -> np.ndarray:
     return sig
 
 
+def _oph(h: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """One-permutation MinHash of shingle hashes ``h`` belonging to ``n`` texts (``owner``)."""
+    sig = np.full((n, BINS), _EMPTY, dtype=_U64)
+    if h.size:
+        flat = owner * BINS + (((h >> _U64(32)) * _U64(BINS)) >> _U64(32)).astype(np.int64)
+        np.minimum.at(sig.reshape(-1), flat, h & _MASK32)
+    return _densify(sig)
+
+
+def _positions(key: str) -> int:
+    """Shingle positions of a key text: the cheap length guard for bands (overlap() counts distinct)."""
+    return max(0, len(key) - K + 1)
+
+
 def signatures(bodies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures of many bodies at once (shape ``(len(bodies), BINS)``, uint64).
 
-    Also returns each body's number of shingles (positions): a body with fewer than
+    Also returns each body's number of shingle positions: a body with fewer than
     :data:`MIN_SHINGLES` gets no bands.  Vectorised over the whole batch (the bulk loader of
     ``bench/dedupe.py`` runs it on thousands of bodies per call); ``minhash`` is the one-body case.
     """
     keys = [sketch_text(b) for b in bodies]
     h, owner = _shingle_hashes(keys)
-    sig = np.full((len(bodies), BINS), _EMPTY, dtype=_U64)
-    # shingle positions, not distinct shingles: a cheap length guard (overlap() counts distinct)
-    counts = np.fromiter((max(0, len(k) - K + 1) for k in keys), dtype=np.int64, count=len(keys))
-    if h.size:
-        flat = owner * BINS + (((h >> _U64(32)) * _U64(BINS)) >> _U64(32)).astype(np.int64)
-        np.minimum.at(sig.reshape(-1), flat, h & _MASK32)
-    return _densify(sig), counts
+    counts = np.fromiter((_positions(k) for k in keys), dtype=np.int64, count=len(keys))
+    return _oph(h, owner, len(bodies)), counts
 
 
 def minhash(body: str) -> np.ndarray:
@@ -190,10 +199,13 @@ def minhash(body: str) -> np.ndarray:
     return signatures([body])[0][0]
 
 
+_BAND_SEEDS = _mix(np.arange(1, BANDS + 1, dtype=_U64))  # the band numbers folded into the keys
+
+
 def _band_keys(sig: np.ndarray) -> np.ndarray:
     """Band keys of signatures of shape (n, BINS) → (n, BANDS) int64."""
     rows = sig.reshape(sig.shape[0], BANDS, ROWS)
-    key = np.broadcast_to(_mix(np.arange(1, BANDS + 1, dtype=_U64)), rows.shape[:2]).copy()
+    key = np.broadcast_to(_BAND_SEEDS, rows.shape[:2])
     for r in range(ROWS):
         key = _mix(key ^ rows[:, :, r])
     return key.view(np.int64)
@@ -209,8 +221,7 @@ def bands(signature: np.ndarray) -> list[int]:
 
 def body_bands(body: str) -> list[int]:
     """The band keys to store for a body; none for a body too short to compare."""
-    sig, counts = signatures([body])
-    return bands(sig[0]) if counts[0] >= MIN_SHINGLES else []
+    return sketch_body(body).bands
 
 
 def many_body_bands(bodies: Sequence[str]) -> list[list[int]]:
@@ -218,6 +229,26 @@ def many_body_bands(bodies: Sequence[str]) -> list[list[int]]:
     sig, counts = signatures(bodies)
     keys = _band_keys(sig)
     return [keys[i].tolist() if counts[i] >= MIN_SHINGLES else [] for i in range(len(bodies))]
+
+
+@dataclass(frozen=True)
+class BodySketch:
+    """Everything placement needs of one body, computed in one pass over its text."""
+
+    shingles: np.ndarray  # sorted distinct shingle hashes (for containment)
+    bands: list[int]  # LSH band keys to store and look up (empty: too short)
+
+
+def sketch_body(body: str) -> BodySketch:
+    key = sketch_text(body)
+    h, owner = _shingle_hashes([key])
+    keys = _band_keys(_oph(h, owner, 1))[0].tolist() if _positions(key) >= MIN_SHINGLES else []
+    return BodySketch(_distinct(h), keys)
+
+
+def _distinct(h: np.ndarray) -> np.ndarray:
+    h = np.sort(h)  # np.unique is ten times slower on these small arrays
+    return h[np.concatenate(([True], h[1:] != h[:-1]))] if h.size else h
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
