@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from liaocheng_news.fetch import Fetcher
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import DecodeError, NotAnArticle
+from liaocheng_news.portals import PORTALS
 
 FIELDS = ("title", "published_at", "body", "source", "authors", "editor", "reviewer", "channel", "images")
 REQUIRED = ("title", "published_at", "body")
@@ -40,6 +41,12 @@ class Check:
 
 def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False) -> Check:
     check = Check(spider_cls.name)
+    if PORTALS[spider_cls.name].needs_browser:  # its pages are shells: read them rendered
+        from scrapy.utils.project import get_project_settings
+
+        from liaocheng_news.middlewares.render import BrowserFetcher
+
+        fetcher = BrowserFetcher(fetcher, get_project_settings().get("CHROMIUM_EXECUTABLE"))
     parser = get_parser(spider_cls.name)
     urls = spider_cls.probe_urls(replay=replay)
     if not urls:

@@ -95,6 +95,8 @@ HTTPCACHE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "liaocheng_news.middlewares.replay.ReplayMiddleware": 50,
+    # after replay (50): sees the portal URL, and the response before it gets its real URL back
+    "liaocheng_news.middlewares.render.RenderMiddleware": 60,
     "liaocheng_news.middlewares.backoff.BackoffRetryMiddleware": 540,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
@@ -103,6 +105,24 @@ SPIDER_MIDDLEWARES = {}
 # --- Browser rendering (scrapy-playwright, only for requests that ask for it) -------------
 # middlewares.render: the Chromium binary Playwright drives.
 CHROMIUM_EXECUTABLE = _env("LIAOCHENG_NEWS_CHROMIUM", "/usr/bin/chromium")
+# middlewares.render: http/https through scrapy-playwright's handler, which hands every request
+# without meta["playwright"] to Scrapy's HTTP/1.1 handler and starts Playwright on the first
+# one with it (a crawl of static portals starts no browser, not even the Playwright driver).
+DOWNLOAD_HANDLERS = {
+    "http": "liaocheng_news.middlewares.render.LazyPlaywrightDownloadHandler",
+    "https": "liaocheng_news.middlewares.render.LazyPlaywrightDownloadHandler",
+}
+# Chromium is launched from CHROMIUM_EXECUTABLE with middlewares.render.launch_options() (headless,
+# --no-sandbox only as root) unless PLAYWRIGHT_LAUNCH_OPTIONS is set.  One context, at most four
+# pages at once, each closed as soon as it is read.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+# middlewares.render: when a rendered page counts as loaded (networkidle: the shell's API calls are done)
+RENDER_WAIT_UNTIL = "networkidle"
+# middlewares.render: fetch an article page again through the browser when it came back as an app shell
+RENDER_ESCALATION = True
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

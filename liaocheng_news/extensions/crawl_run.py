@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 SUMMARY_KEYS = (
     "pages_fetched", "articles_fetched", "items_stored", "items_revised", "items_duplicate",
     "items_dropped", "fallback_extractions", "dedupe/stories_new", "dedupe/copies_new",
-    "items_spooled", "errors",
+    "items_spooled", "render/requests", "render/escalations", "render/unavailable", "errors",
 )
 
 

@@ -1,6 +1,6 @@
 """Browser rendering through scrapy-playwright, for the pages that need it and no others.
 
-Three pieces, wired by settings (see ``liaocheng_news/settings_browser.py``):
+Three pieces, wired by settings (see ``liaocheng_news/settings.py``, browser rendering):
 
 * :class:`LazyPlaywrightDownloadHandler` — scrapy-playwright's handler for http/https that
   starts Playwright (and through it Chromium) on the first request that asks for a browser,

@@ -1,8 +1,7 @@
 """Helpers of the browser tests: a CLI crawl with rendering wired in, and a Chromium that tells.
 
-The crawl runs ``python -m liaocheng_news.cli crawl --replay`` in a subprocess with
-``SCRAPY_SETTINGS_MODULE=liaocheng_news.settings_browser`` (the project settings plus the
-render lines), so the tests do not depend on settings.py carrying them.  The browser is a
+The crawl runs ``python -m liaocheng_news.cli crawl --replay`` in a subprocess with the
+project settings, which wire browser rendering in (lazily: only marked requests).  The browser is a
 wrapper script that appends a line to a log each time it is launched, then runs the real
 Chromium: "no browser was started" is then a fact the test reads, not an inference.
 """
@@ -42,8 +41,7 @@ class TellingChromium:
 def crawl(*spiders: str, url: str, home: Path, replay_dir: Path, chromium: str | Path,
           settings: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
-           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", "LIAOCHENG_NEWS_CHROMIUM": str(chromium),
-           "SCRAPY_SETTINGS_MODULE": "liaocheng_news.settings_browser"}
+           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", "LIAOCHENG_NEWS_CHROMIUM": str(chromium)}
     extra = [arg for key, value in (settings or {}).items() for arg in ("-s", f"{key}={value}")]
     result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
                              "--replay", str(replay_dir), *extra, *spiders],
