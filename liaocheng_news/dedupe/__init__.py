@@ -5,7 +5,7 @@
 * :mod:`.cluster` — :func:`place`, which puts a stored article into its story in PostgreSQL.
 """
 
-from liaocheng_news.dedupe.cluster import CANONICAL_RULE, Placement, lock_placement, place
+from liaocheng_news.dedupe.cluster import CANONICAL_RULE, Placement, choose_canonical, lock_placement, place
 from liaocheng_news.dedupe.sketch import bands, fingerprint, minhash, overlap, same_story, shingles
 from liaocheng_news.dedupe.urls import canonical_url
 
@@ -14,6 +14,7 @@ __all__ = [
     "Placement",
     "bands",
     "canonical_url",
+    "choose_canonical",
     "fingerprint",
     "lock_placement",
     "minhash",

@@ -64,6 +64,12 @@ def test_first_article_makes_a_new_story_with_itself_canonical(archive_url):
         assert await one(conn, "SELECT story_id FROM articles WHERE id = %s", aid) == placed.story_id
         assert await one(conn, "SELECT canonical_article_id FROM stories WHERE id = %s", placed.story_id) == aid
         assert await one(conn, "SELECT count(*) FROM article_bands WHERE article_id = %s", aid) == sketch.BANDS
+        # placing it again (a re-sighting) changes nothing
+        async with conn.transaction():
+            again = await place(conn, aid)
+        assert (again.story_id, again.outcome, again.created) == (placed.story_id, "new_story", False)
+        assert await one(conn, "SELECT count(*) FROM article_bands WHERE article_id = %s", aid) == sketch.BANDS
+        assert await one(conn, "SELECT count(*) FROM stories") == 1
 
     run(archive_url, scenario)
 
@@ -240,5 +246,25 @@ def test_labelled_set_clusters_in_the_archive(archive_url):
         print(f"\narchive clustering of {len(bodies)} labelled bodies: recall {recall:.3f}, disagreements {wrong}")
         assert not [p.name for p in labelled if not p.same and story_of[p.a] == story_of[p.b]]
         assert recall >= 0.95
+
+    run(archive_url, scenario)
+
+
+def test_a_story_with_more_copies_than_a_band_reads_still_takes_new_copies(archive_url):
+    """Band lookups read at most MAX_PER_BAND rows each; a widely copied story still matches."""
+    from liaocheng_news.dedupe.cluster import MAX_PER_BAND
+
+    async def scenario(conn):
+        n = len(SEED0)
+        stories = set()
+        for i in range(MAX_PER_BAND + 5):
+            drop = (i % n, (i // n + i + 1) % n)  # a different pair of paragraphs each time
+            _, placed = await store(conn, f"https://farm{i}.example/a.html", body(trim(SEED0, *drop)), portal="mirror")
+            stories.add(placed.story_id)
+        assert len(stories) == 1
+        _, placed = await store(conn, "https://www.lcxw.cn/a.html", body(SEED0))
+        assert (placed.story_id, placed.outcome) == (stories.pop(), "copy")
+        canonical = await one(conn, "SELECT canonical_article_id FROM stories WHERE id = %s", placed.story_id)
+        assert await one(conn, "SELECT portal FROM articles WHERE id = %s", canonical) == "lcxw"
 
     run(archive_url, scenario)
