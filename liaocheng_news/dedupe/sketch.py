@@ -31,9 +31,12 @@ Bodies are the normalised Simplified text, one paragraph a line (``articles.body
 
 Why 0.6 and 0.4 (measured on ``tests/dedupe/labelled_pairs.py``): a copy of a story —
 trimmed, re-chromed, a normalised mirror, e-paper layout — has containment 0.96–1.0 against
-the original; two copies trimmed of *different* paragraphs of a 5-paragraph item still share
-0.5–0.7.  Different stories on one topic share 0.00–0.02 (long) and at most 0.38 when a short
-item carries one of the other's five paragraphs.  0.6 sits in the gap with room on both sides.
+the original, and two copies of a long story trimmed of different paragraphs 0.92–0.97; two
+copies of a 4–5-paragraph item trimmed of *different* paragraphs share only 0.62–0.72 (the
+tightest same-story cases; placement usually links them through the full copy instead).
+Different stories on one topic share 0.00–0.02 (long) and at most 0.38 when a short item
+carries one of the other's paragraphs or an unfiltered boilerplate sentence.  0.6 sits in the
+gap between 0.38 and 0.62.
 The size guard 0.4 lets a copy drop up to 60 % of the text but stops a one-paragraph brief
 (ratio ≈ 0.1) from joining the long story it quotes.
 """
@@ -65,7 +68,7 @@ _SHINGLE_BASE = _U64(0x100000001B3)  # FNV prime: polynomial combination of code
 # Short lines that are page chrome, not story: bylines, editors, sources, print notes, footers.
 _CHROME = re.compile(
     r"""^(?:
-        [■●◆▲]?\s*(?:本报|本台|本网)?(?:记者|通讯员|见习记者|特约记者)
+        [■●◆▲]?\s*(?:(?:本报|本台|本网)?(?:见习|特约)?(?:记者|通讯员)\s*[:：]?\s*(?:[\u4e00-\u9fff·]{2,4}[\s、,，]*)+)+$
       | (?:来源|稿源|作者|编辑|责任编辑|初审编辑|审核|终审|责编|校对|摄影|摄|图|文|供稿|出处|日期|发布时间|点击)\s*[:：/]
       | 文\s*/|图\s*/
       | \d{4}年\d{1,2}月\d{1,2}日\s*《[^》]{1,12}》\s*\S{0,6}版

@@ -48,6 +48,14 @@ def test_shingles_skip_chrome_lines():
     assert not sketch.is_chrome(long_para)
 
 
+def test_bylines_are_chrome_but_reporting_sentences_are_not():
+    for line in ("■本报记者 苑莘", "记者 唐学钰", "通讯员 梁明波", "本报记者夏旭光本报通讯员朱红光", "记者:王明、李华",
+                 "编辑:李明", "文/记者 夏旭光 韩庆阳 图/资料图", "2024年12月20日《聊城日报》2版", "https://www.yybnet.net/"):
+        assert sketch.is_chrome(line), line
+    for line in (SHORT_STORIES["gaotang_road"][0], "记者从市住建局获悉,今年全市新开工保障性住房三千套。", "本报讯 近日,聊城市召开全市秋种工作会议。"):
+        assert not sketch.is_chrome(line), line
+
+
 def test_minhash_signature_shape_and_determinism():
     sig = sketch.minhash(SEED0)
     assert sig.shape == (sketch.BINS,) and sig.dtype == np.uint64
