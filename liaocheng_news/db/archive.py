@@ -36,6 +36,7 @@ class StoreResult:
     outcome: str  # new | unchanged | revised
     story_id: int | None = None
     placement: str | None = None  # new_story | copy | exact (from dedupe.cluster), None when unchanged
+    created: bool = False  # a story was created for this article
 
 
 ARTICLE_COLUMNS = (
@@ -170,6 +171,9 @@ class Archive:
         results: list[StoreResult] = []
         async with self.pool.connection() as conn:
             async with conn.transaction():
+                # the story decision is serialised across processes; take its lock before any
+                # row lock, so two writers of the same URLs cannot deadlock
+                await cluster.lock_placement(conn)
                 for a in articles:
                     results.append(await self._store_one(conn, cluster, a, run_id, now))
         return results
@@ -179,7 +183,7 @@ class Archive:
         row = await (await cur.execute(_INSERT, [*_row_values(a), run_id, now, now, now])).fetchone()
         if row is not None:
             placement = await cluster.place(conn, row["id"])
-            return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome)
+            return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome, placement.created)
         old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
         if not _changed(old, a):
             await conn.execute(_TOUCH, (now, old["id"]))
@@ -187,7 +191,7 @@ class Archive:
         await conn.execute(_KEEP_REVISION, (now, old["id"]))
         await conn.execute(_UPDATE, [*_row_values(a)[1:], now, now, run_id, old["id"]])
         placement = await cluster.place(conn, old["id"])
-        return StoreResult(a.url, old["id"], "revised", placement.story_id, placement.outcome)
+        return StoreResult(a.url, old["id"], "revised", placement.story_id, placement.outcome, placement.created)
 
     # -- incremental crawling -----------------------------------------------------------------
     async def known_urls(self, urls: Iterable[str]) -> dict[str, dict[str, datetime | None]]:

@@ -47,8 +47,10 @@ MAX_CANDIDATES = 20  # articles sharing the most bands that are confirmed, at mo
 MAX_PER_BAND = 50  # articles read per band key: a story with thousands of copies costs no more
 
 CANONICAL_RULE = (
-    "kind_rank(portal) ascending (origin < e-paper < aggregator < mirror < unknown), "
-    "then earliest published_at (NULLs last), then earliest first_seen, then lowest article id"
+    "kind_rank(portal) ascending (origin < e-paper < aggregator < mirror < unknown; a copy whose "
+    "text the normaliser had to repair — Traditional characters or pinyin annotations — ranks as a "
+    "mirror whatever its page chrome says), then earliest published_at (NULLs last), then earliest "
+    "first_seen, then lowest article id"
 )
 _RANK_NAMES = list(PORTALS)
 _RANK_VALUES = [kind_rank(name) for name in _RANK_NAMES]
@@ -60,7 +62,11 @@ _CANONICAL_OF = """
     FROM articles a
     LEFT JOIN unnest(%(names)s::text[], %(ranks)s::int[]) AS k(name, rank) ON k.name = a.portal
     WHERE a.story_id = %(story)s OR a.id = %(joining)s
-    ORDER BY coalesce(k.rank, %(unknown)s), a.published_at ASC NULLS LAST, a.first_seen, a.id
+    ORDER BY CASE WHEN coalesce((a.normalisation ->> 'converted_from_traditional')::int, 0) > 0
+                    OR coalesce((a.normalisation ->> 'annotations_removed')::int, 0) > 0
+                  THEN greatest(coalesce(k.rank, %(unknown)s), %(mirror)s)
+                  ELSE coalesce(k.rank, %(unknown)s) END,
+             a.published_at ASC NULLS LAST, a.first_seen, a.id
     LIMIT 1
 """
 _CHOOSE_CANONICAL = f"UPDATE stories SET updated_at = now(), canonical_article_id = ({_CANONICAL_OF}) WHERE id = %(story)s"
@@ -112,7 +118,7 @@ _LEFT_STORY = "DELETE FROM stories WHERE id = %(story)s AND NOT EXISTS (SELECT 1
 
 
 def _rule_params(**kw) -> dict:
-    return {"names": _RANK_NAMES, "ranks": _RANK_VALUES, "unknown": KIND_RANK["unknown"], "joining": None, **kw}
+    return {"names": _RANK_NAMES, "ranks": _RANK_VALUES, "unknown": KIND_RANK["unknown"], "mirror": KIND_RANK["mirror"], "joining": None, **kw}
 
 
 @dataclass

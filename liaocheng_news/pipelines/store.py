@@ -157,7 +157,7 @@ class StorePipeline:
             else:
                 self.stats.inc_value("items_duplicate")
                 self.stats.inc_value("dedupe/resightings")
-            if r.placement == "new_story":
+            if r.created:
                 self.stats.inc_value("dedupe/stories_new")
             elif r.placement in ("copy", "exact"):
                 self.stats.inc_value("dedupe/copies_new")

@@ -268,3 +268,21 @@ def test_a_story_with_more_copies_than_a_band_reads_still_takes_new_copies(archi
         assert await one(conn, "SELECT portal FROM articles WHERE id = %s", canonical) == "lcxw"
 
     run(archive_url, scenario)
+
+
+def test_a_repaired_copy_ranks_as_a_mirror_whatever_its_chrome(archive_url):
+    """A Traditional+pinyin copy carrying lcxw's page chrome (seed 001) loses to lcxw's own page."""
+    async def scenario(conn):
+        text = body(SEED0)
+        canonical = "SELECT canonical_article_id FROM stories WHERE id = %s"
+        async with conn.transaction():
+            repaired = await insert(conn, "file:///liaocheng_news/seeds/001.txt", text, published_at=T0 - timedelta(hours=1))
+            await conn.execute("UPDATE articles SET normalisation = '{\"converted_from_traditional\": 812}' WHERE id = %s",
+                               (repaired,))
+            sid = (await place(conn, repaired)).story_id
+        aggregator, _ = await store(conn, "https://www.yybnet.net/2.html", text, portal="yybnet")
+        assert await one(conn, canonical, sid) == aggregator  # the repaired "lcxw" copy ranks as a mirror
+        origin, _ = await store(conn, "https://www.lcxw.cn/clean.html", text)
+        assert await one(conn, canonical, sid) == origin
+
+    run(archive_url, scenario)
