@@ -29,3 +29,31 @@ def article(url: str = "https://www.lcxw.cn/yaowen/shehui/20260122/151679.html",
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def replay_crawl(*args: str, url: str, home, replay_dir, env: dict | None = None):
+    """``liaocheng-news crawl --no-seed --replay DIR ARGS…`` in a subprocess, into the archive at ``url``.
+
+    ``args`` are spider names and crawl options (``-a name=value``, ``-s NAME=VALUE``).
+    """
+    import os
+    import subprocess
+    import sys
+
+    environ = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
+               "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", **(env or {})}
+    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
+                             "--replay", str(replay_dir), *args],
+                            env=environ, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def latest_stats(url: str) -> dict[str, dict]:
+    """spider -> the stats of its latest crawl run."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT DISTINCT ON (spider) spider, stats FROM crawl_runs "
+                            "ORDER BY spider, id DESC").fetchall()
+    return {spider: stats for spider, stats in rows}

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.helpers import latest_stats, replay_crawl  # noqa: F401 - re-exported for the browser tests
 
 SYSTEM_CHROMIUM = os.environ.get("LIAOCHENG_NEWS_CHROMIUM") or "/usr/bin/chromium"
 
@@ -40,22 +41,9 @@ class TellingChromium:
 
 def crawl(*spiders: str, url: str, home: Path, replay_dir: Path, chromium: str | Path,
           settings: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
-           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", "LIAOCHENG_NEWS_CHROMIUM": str(chromium)}
     extra = [arg for key, value in (settings or {}).items() for arg in ("-s", f"{key}={value}")]
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
-                             "--replay", str(replay_dir), *extra, *spiders],
-                            env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result
-
-
-def latest_stats(url: str) -> dict[str, dict]:
-    """spider -> stats of its latest crawl run."""
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT DISTINCT ON (spider) spider, stats FROM crawl_runs "
-                            "ORDER BY spider, id DESC").fetchall()
-    return {spider: stats for spider, stats in rows}
+    return replay_crawl(*extra, *spiders, url=url, home=home, replay_dir=replay_dir,
+                        env={"LIAOCHENG_NEWS_CHROMIUM": str(chromium)})
 
 
 def stored(url: str, portal: str) -> dict[str, dict]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
@@ -14,6 +11,7 @@ import pytest
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.items import Article
 from liaocheng_news.parsers.achie import is_about_liaocheng
+from tests.helpers import latest_stats, replay_crawl
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOT_LIAOCHENG = "http://www.achie.org/news/gxq/202303214981.html"
@@ -43,14 +41,8 @@ def test_high_tech_zones_elsewhere_are_not_liaocheng(item):
 
 
 def crawl(url, home, replay_dir) -> dict:
-    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
-           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
-                             "--replay", str(replay_dir), "achie"],
-                            env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT stats FROM crawl_runs WHERE spider = 'achie' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    replay_crawl("achie", url=url, home=home, replay_dir=replay_dir)
+    return latest_stats(url)["achie"]
 
 
 def test_replay_crawl_drops_other_cities_and_does_not_fetch_them_again(archive_url, tmp_path):

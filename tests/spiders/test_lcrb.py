@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from scrapy.utils.test import get_crawler
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.spiders import lcrb
 from liaocheng_news.spiders.lcrb import LcrbSpider, issue_dates, layout_url, ongoing_range, parse_day
+from tests.helpers import latest_stats, replay_crawl
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SH = timezone(timedelta(hours=8))
@@ -137,14 +135,8 @@ def test_bad_arguments_are_refused():
 # --- replay crawl of the recorded 2024-03-29 issue -------------------------------------------------
 
 def crawl(url, home, replay_dir, *args):
-    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
-           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
-                             "--replay", str(replay_dir), "lcrb", *args],
-                            env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT stats FROM crawl_runs WHERE spider = 'lcrb' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    replay_crawl("lcrb", *args, url=url, home=home, replay_dir=replay_dir)
+    return latest_stats(url)["lcrb"]
 
 
 def test_replay_crawl_of_an_issue_is_complete_then_incremental(archive_url, tmp_path):

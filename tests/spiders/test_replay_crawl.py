@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,27 +15,11 @@ import pytest
 from liaocheng_news.cli import portal_spiders
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.portals import PORTALS
+from tests.helpers import latest_stats, replay_crawl
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 STATIC_PORTALS = [p for p in sorted(portal_spiders())
                   if (FIXTURES / p).is_dir() and not PORTALS[p].needs_browser]
-
-
-def crawl(*spiders, url, home, replay_dir):
-    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
-           "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
-                             "--replay", str(replay_dir), *spiders],
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result
-
-
-def latest_runs(url) -> dict[str, dict]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT DISTINCT ON (spider) spider, stats FROM crawl_runs "
-                            "ORDER BY spider, id DESC").fetchall()
-    return {spider: stats for spider, stats in rows}
 
 
 def add_article(replay_dir: Path, portal: str) -> str:
@@ -71,26 +54,26 @@ def add_article(replay_dir: Path, portal: str) -> str:
 def test_replay_crawl_is_complete_then_incremental(portal, archive_url, tmp_path):
     replay = tmp_path / "replay"
     shutil.copytree(FIXTURES / portal, replay / portal)
-    crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
+    replay_crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
     with psycopg.connect(archive_url) as conn:
         rows = conn.execute("SELECT url, title, published_at, body, channel, extraction FROM articles "
                             "WHERE portal = %s", (portal,)).fetchall()
     complete = [r for r in rows if r[1] and r[2] and r[3] and r[4]]
     assert len(complete) >= 3, rows
     assert all(not r[0].startswith("http://127.0.0.1") for r in rows)  # the portals' real URLs are kept
-    first = latest_runs(archive_url)[portal]
+    first = latest_stats(archive_url)[portal]
     assert first["articles_fetched"] >= 3 and first["items_stored"] >= 3
 
     # run again: nothing new, so no article page is downloaded
-    crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
-    second = latest_runs(archive_url)[portal]
+    replay_crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
+    second = latest_stats(archive_url)[portal]
     assert second["articles_fetched"] == 0, second
     assert second["pages_fetched"] >= 1
 
     # a new article linked from the list: exactly that one is fetched
     new_url = add_article(replay, portal)
-    crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
-    third = latest_runs(archive_url)[portal]
+    replay_crawl(portal, url=archive_url, home=tmp_path, replay_dir=replay)
+    third = latest_stats(archive_url)[portal]
     assert third["articles_fetched"] == 1, third
     with psycopg.connect(archive_url) as conn:
         assert conn.execute("SELECT count(*) FROM articles WHERE url = %s",
