@@ -104,8 +104,8 @@ def generate(directory: Path, pages: int, seed: int = 7) -> int:
     return pages + lists
 
 
-def measure(cmd: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+def measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one child process."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -113,7 +113,7 @@ def measure(cmd: list[str], env: dict) -> tuple[float, float]:
     err = proc.stderr.read().decode("utf-8", "replace")
     if status != 0:
         raise SystemExit(f"{' '.join(cmd[:5])} failed:\n{err[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -123,7 +123,9 @@ def main() -> None:
     py = sys.executable
     settings = ["-s", "LOG_LEVEL=WARNING", "-s", "MAX_LIST_PAGES=100000",
                 "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-    print(f"{'pages':>6} {'full p/s':>9} {'bare p/s':>9} {'ratio':>6} {'full RSS MiB':>13} {'bare RSS MiB':>13}")
+    print("rates in pages per second of wall time, and per second of the crawl process's CPU time")
+    print(f"{'pages':>6} {'full p/s':>9} {'bare p/s':>9} {'ratio':>6} {'full p/cpu-s':>13} {'bare p/cpu-s':>13} "
+          f"{'ratio':>6} {'full RSS MiB':>13} {'bare RSS MiB':>13}")
     for n in [int(x) for x in args.pages.split(",")]:
         work = Path(tempfile.mkdtemp(prefix="lcn-bench-crawl-"))
         work.chmod(0o755)
@@ -136,14 +138,16 @@ def main() -> None:
                 # warm the embedded archive up (initdb, migrations) outside the timed run
                 subprocess.run([py, "-m", "liaocheng_news.cli", "runs"], env=env, check=True,
                                capture_output=True)
-                full_s, full_rss = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay",
+                full_s, full_cpu, full_rss = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay",
                                             str(work / "site"), "lcxw", *settings], env)
                 bare_env = {**env, "LIAOCHENG_NEWS_REPLAY_URL": server.url}
-                bare_s, bare_rss = measure([py, "-m", "scrapy", "runspider", str(work / "bare.py"),
+                bare_s, bare_cpu, bare_rss = measure([py, "-m", "scrapy", "runspider", str(work / "bare.py"),
                                             "-s", f"REPLAY_URL={server.url}", "-s", "DOWNLOAD_DELAY=0",
                                             "-s", "AUTOTHROTTLE_ENABLED=False", *settings], bare_env)
             full_rate, bare_rate = total / full_s, total / bare_s
+            full_cpu_rate, bare_cpu_rate = total / full_cpu, total / bare_cpu
             print(f"{n:>6} {full_rate:>9.1f} {bare_rate:>9.1f} {full_rate / bare_rate:>6.2f} "
+                  f"{full_cpu_rate:>13.1f} {bare_cpu_rate:>13.1f} {full_cpu_rate / bare_cpu_rate:>6.2f} "
                   f"{full_rss:>13.0f} {bare_rss:>13.0f}")
         finally:
             subprocess.run(["pkill", "-f", f"postgres -D {work}"], check=False)

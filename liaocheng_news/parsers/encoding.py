@@ -107,17 +107,33 @@ _HANZI = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_NOISE = re.compile(r"[\u0080-\u009f\u00c0-\u00ff\u00a1-\u00a6\u00a8-\u00af\u00b1-\u00b6\u00b8-\u00bf]")
 
 
+@lru_cache(maxsize=1)
+def _common_table():
+    """:func:`_common_hanzi` of every CJK unified ideograph, as a lookup array (built once)."""
+    import numpy as np
+
+    table = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x4E00, 0xA000):
+        table[cp] = _common_hanzi(chr(cp))
+    _common_hanzi.cache_clear()
+    return table
+
+
+def _common_share(hanzi: list[str]) -> float:
+    import numpy as np
+
+    cps = np.frombuffer("".join(hanzi).encode("utf-32-le"), dtype="<u4")
+    return float(_common_table()[cps].mean())
+
+
 def looks_like_mojibake(text: str) -> bool:
     """True when text decoded without errors is still garbage (wrong codec, double encoding)."""
     hanzi = _HANZI.findall(text)
     noise = len(_LATIN_NOISE.findall(text))
     if noise > max(8, len(hanzi)):
         return True
-    if len(hanzi) >= 20:
-        sample = hanzi[:3000]
-        common = sum(1 for c in sample if _common_hanzi(c))
-        if common / len(sample) < 0.7:
-            return True
+    if len(hanzi) >= 20 and _common_share(hanzi[:3000]) < 0.7:
+        return True
     return False
 
 

@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from functools import lru_cache
+
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from liaocheng_news.text.fields import clean_space
 
@@ -30,6 +33,8 @@ __all__ = [
     "absolute_url",
     "CHROME_SELECTORS",
 ]
+
+_CSS = HTMLTranslator()
 
 # Elements that never hold article text, wherever they appear.
 CHROME_SELECTORS: tuple[str, ...] = (
@@ -112,26 +117,33 @@ def absolute_url(base: str, href: str | None) -> str:
     return urljoin(base, href)
 
 
+@lru_cache(maxsize=256)
+def _chrome_xpath(extra: tuple[str, ...]) -> etree.XPath:
+    """All chrome selectors (CSS or XPath) as one compiled XPath union: one pass over the tree."""
+    parts = []
+    for query in (*CHROME_SELECTORS, *extra):
+        query = query.strip()
+        parts.append(query if query.startswith(("/", "./", "(")) else _CSS.css_to_xpath(query))
+    return etree.XPath(" | ".join(f"({part})" for part in parts))
+
+
 def remove_chrome(element: HtmlElement, extra: tuple[str, ...] | list[str] = ()) -> HtmlElement:
     """A deep copy of ``element`` without chrome elements (generic list plus ``extra``)."""
     clone = copy.deepcopy(element)
-    selector = Selector(root=clone, type="html")
-    for query in (*CHROME_SELECTORS, *extra):
-        for found in select(selector, query):
-            node = found.root
-            if node is clone or not isinstance(node, HtmlElement):
-                continue
-            parent = node.getparent()
-            if parent is None:
-                continue
-            # keep the tail text (it belongs to the parent's flow)
-            if node.tail and node.tail.strip():
-                previous = node.getprevious()
-                if previous is not None:
-                    previous.tail = (previous.tail or "") + node.tail
-                else:
-                    parent.text = (parent.text or "") + node.tail
-            parent.remove(node)
+    for node in _chrome_xpath(tuple(extra))(clone):
+        if node is clone or not isinstance(node, HtmlElement):
+            continue
+        parent = node.getparent()
+        if parent is None:
+            continue
+        # keep the tail text (it belongs to the parent's flow)
+        if node.tail and node.tail.strip():
+            previous = node.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + node.tail
+            else:
+                parent.text = (parent.text or "") + node.tail
+        parent.remove(node)
     return clone
 
 
