@@ -82,11 +82,29 @@ def run_spiders(spiders: list[tuple[str, dict]], settings_overrides: dict | None
         crawlers.append(crawler)
         process.crawl(crawler, **kwargs)
     process.start()
+    print_summary(crawlers)
     bad = [c.spider.name for c in crawlers
            if c.stats.get_value("finish_reason") not in ("finished", None)]
     if bad:
         print(f"liaocheng-news: runs that did not finish normally: {', '.join(bad)}", file=sys.stderr)
     return 1 if bad else 0
+
+
+SUMMARY_COLUMNS = (("pages", "pages_fetched"), ("articles", "articles_fetched"), ("stored", "items_stored"),
+                   ("duplicate", "items_duplicate"), ("dropped", "items_dropped"),
+                   ("fallback", "fallback_extractions"), ("spooled", "items_spooled"), ("errors", "errors"))
+
+
+def print_summary(crawlers) -> None:
+    """One line per spider at the end of a crawl (the same figures go to crawl_runs)."""
+    header = f"{'spider':<16} {'status':<10}" + "".join(f"{name:>10}" for name, _ in SUMMARY_COLUMNS)
+    lines = [header]
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats()
+        name = getattr(crawler.spider, "name", "?")
+        lines.append(f"{name:<16} {str(stats.get('finish_reason', '-')):<10}"
+                     + "".join(f"{stats.get(key, 0):>10}" for _, key in SUMMARY_COLUMNS))
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _check_archive() -> int:
@@ -211,14 +229,13 @@ def cmd_runs(args) -> int:
         for r in runs:
             print(json.dumps({k: _iso(v) for k, v in r.items()}, ensure_ascii=False, default=str))
         return 0
-    keys = ("pages_fetched", "articles_fetched", "items_stored", "items_duplicate", "items_dropped",
-            "fallback_extractions", "errors")
-    print(f"{'id':>5} {'spider':<16} {'started (Asia/Shanghai)':<25} {'status':<10} " + " ".join(f"{k:>10}"[:10] for k in keys))
+    print(f"{'id':>5} {'spider':<16} {'started (Asia/Shanghai)':<20} {'status':<10}"
+          + "".join(f"{name:>10}" for name, _ in SUMMARY_COLUMNS))
     for r in runs:
-        started = r["started_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        started = r["started_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         stats = r["stats"] or {}
-        print(f"{r['id']:>5} {r['spider']:<16} {started:<25} {r['status']:<10} "
-              + " ".join(f"{stats.get(k, 0):>10}" for k in keys))
+        print(f"{r['id']:>5} {r['spider']:<16} {started:<20} {r['status']:<10}"
+              + "".join(f"{stats.get(key, 0):>10}" for _, key in SUMMARY_COLUMNS))
     return 0
 
 

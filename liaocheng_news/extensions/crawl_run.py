@@ -53,7 +53,10 @@ class CrawlRunRecorder:
         for key in ("pages_fetched", "articles_fetched", "items_stored", "items_duplicate",
                     "items_dropped", "fallback_extractions", "errors"):
             stats.setdefault(key, 0)
-        stats["errors"] = max(stats["errors"], stats.get("log_count/ERROR", 0))
+        # this crawler's own failures (log counts are shared by every crawler of a process):
+        # spider exceptions, requests given up after their retries, batches the archive rejected
+        stats["errors"] = (stats["errors"] + stats.get("retry/max_reached", 0)
+                           + stats.get("archive/rejected_batches", 0))
         summary = ", ".join(f"{k}={stats.get(k, 0)}" for k in SUMMARY_KEYS)
         logger.info("run summary (%s): %s", spider.name, summary)
         try:
