@@ -229,12 +229,12 @@ def cmd_runs(args) -> int:
         for r in runs:
             print(json.dumps({k: _iso(v) for k, v in r.items()}, ensure_ascii=False, default=str))
         return 0
-    print(f"{'id':>5} {'spider':<16} {'started (Asia/Shanghai)':<20} {'status':<10}"
+    print(f"{'id':>5} {'spider':<16} {'started (Asia/Shanghai)':<24} {'status':<10}"
           + "".join(f"{name:>10}" for name, _ in SUMMARY_COLUMNS))
     for r in runs:
         started = r["started_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         stats = r["stats"] or {}
-        print(f"{r['id']:>5} {r['spider']:<16} {started:<20} {r['status']:<10}"
+        print(f"{r['id']:>5} {r['spider']:<16} {started:<24} {r['status']:<10}"
               + "".join(f"{stats.get(key, 0):>10}" for _, key in SUMMARY_COLUMNS))
     return 0
 
