@@ -88,9 +88,15 @@ class StorePipeline:
         try:
             self.archive = await archive_for(self.crawler)
         except ArchiveUnavailable as exc:
-            # the run records nothing but loses nothing: items go to the spool
-            logger.error("archive unavailable, items will be spooled to %s: %s", self.spool.directory, exc)
+            # refuse to crawl without an archive; whatever is scraped before the engine stops
+            # goes to the spool, so nothing is lost
+            logger.error("archive unavailable, the crawl stops (items so far are spooled to %s): %s",
+                         self.spool.directory, exc)
             self.stats.set_value("archive_unavailable", str(exc))
+            engine = getattr(self.crawler, "engine", None)
+            if engine is not None:
+                asyncio.get_running_loop().call_soon(
+                    lambda: asyncio.ensure_future(engine.close_spider_async(reason="archive_unavailable")))
         else:
             await self._replay_spool()
         self._ticker = asyncio.ensure_future(self._tick())
