@@ -93,7 +93,10 @@ class StorePipeline:
             logger.error("archive unavailable, the crawl stops (items so far are spooled to %s): %s",
                          self.spool.directory, exc)
             self.stats.set_value("archive_unavailable", str(exc))
-            engine = getattr(self.crawler, "engine", None)
+            try:
+                engine = self.crawler.engine
+            except RuntimeError:  # no running crawl (a pipeline driven directly, as in tests)
+                engine = None
             if engine is not None:
                 asyncio.get_running_loop().call_soon(
                     lambda: asyncio.ensure_future(engine.close_spider_async(reason="archive_unavailable")))
