@@ -97,9 +97,10 @@ TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
-    "liaocheng_news.middlewares.replay.ReplayMiddleware": 50,
-    # after replay (50): sees the portal URL, and the response before it gets its real URL back
-    "liaocheng_news.middlewares.render.RenderMiddleware": 60,
+    # after RobotsTxtMiddleware (100): robots.txt is read for the portal's own host, also on a replay
+    "liaocheng_news.middlewares.replay.ReplayMiddleware": 105,
+    # after replay: sees the portal URL, and the response before it gets its real URL back
+    "liaocheng_news.middlewares.render.RenderMiddleware": 110,
     "liaocheng_news.middlewares.backoff.BackoffRetryMiddleware": 540,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }

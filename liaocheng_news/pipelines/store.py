@@ -3,7 +3,9 @@
 Items are collected into batches (ARCHIVE_BATCH_SIZE items, or ARCHIVE_FLUSH_SECONDS); a batch is
 written in one transaction.  When the database fails, the batch is retried with exponential
 backoff (ARCHIVE_WRITE_RETRIES); if it still fails, the batch is spooled to
-``$LIAOCHENG_NEWS_HOME/spool/*.jsonl`` and written at the start of the next run.
+``$LIAOCHENG_NEWS_HOME/spool/*.jsonl`` and written at the start of the next run.  An item the
+archive itself rejects (bad data, not a bad connection) is isolated from its batch and kept in
+``spool/rejected/`` for an operator; it never blocks the rest.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from liaocheng_news.items import Article, article_from_json, article_to_json
 
 logger = logging.getLogger(__name__)
 
+WRITTEN, UNAVAILABLE, REJECTED = "written", "unavailable", "rejected"
 DATABASE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout,
                    ArchiveUnavailable, OSError)
 
@@ -40,15 +43,21 @@ class Spool:
     def __init__(self, directory: Path):
         self.directory = directory
 
-    def write(self, articles: list[Article], spider: str) -> Path:
+    def write(self, articles: list[Article], spider: str, rejected: bool = False) -> Path:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-        path = self.directory / f"{stamp}-{spider}-{uuid.uuid4().hex[:8]}.jsonl"
+        folder = self.directory / "rejected" if rejected else self.directory
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{stamp}-{spider}-{uuid.uuid4().hex[:8]}.jsonl"
+        self.replace(path, articles)
+        return path
+
+    @staticmethod
+    def replace(path: Path, articles: list[Article]) -> None:
         tmp = path.with_suffix(".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             for a in articles:
                 fh.write(json.dumps(article_to_json(a), ensure_ascii=False) + "\n")
         tmp.replace(path)  # atomic: a half-written spool file is never read
-        return path
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.jsonl"))
@@ -107,7 +116,9 @@ class StorePipeline:
     async def _tick(self):
         while True:
             await asyncio.sleep(self.flush_seconds)
-            await self.flush()
+            # shielded: stopping the ticker never interrupts a write (close_spider's own flush
+            # waits for it on the lock)
+            await asyncio.shield(self.flush())
 
     async def process_item(self, item):
         self.batch.append(item)
@@ -123,15 +134,24 @@ class StorePipeline:
     async def flush(self) -> None:
         async with self.lock:
             batch, self.batch = self.batch, []
-            if batch:
-                await self._write(batch)
+            if not batch:
+                return
+            try:
+                later, rejected = await self._write(batch)
+            except BaseException:
+                # cancelled or failed mid-write: keep the whole batch (re-writing what was already
+                # stored is harmless: upserts are idempotent)
+                self._keep(batch, "pending")
+                raise
+            self._keep(later, "pending")
+            self._keep(rejected, "rejected")
 
-    async def _write(self, batch: list[Article], spooled_from: Path | None = None) -> bool:
-        """Write a batch; True when it is in the archive, else it is spooled (never lost)."""
+    async def _attempt(self, batch: list[Article]) -> str:
+        """One batch, one transaction: 'written', 'unavailable' (after retries) or 'rejected'."""
+        if self.archive is None:
+            return UNAVAILABLE
         run_id = getattr(self.crawler, "liaocheng_news_run_id", None)
         for attempt in range(self.retries + 1):
-            if self.archive is None:
-                break
             try:
                 results = await self.archive.store(batch, run_id=run_id)
             except DATABASE_ERRORS as exc:
@@ -140,21 +160,43 @@ class StorePipeline:
                 if attempt < self.retries:
                     await asyncio.sleep(self.backoff * (2 ** attempt))
                 continue
-            except Exception:  # noqa: BLE001 - a bad item, not a bad database: isolate it
+            except Exception:  # noqa: BLE001 - the data, not the database: isolated by the caller
                 self.stats.inc_value("archive/rejected_batches")
                 logger.exception("archive rejected a batch of %d items", len(batch))
-                if len(batch) > 1:
-                    written = [await self._write([item], spooled_from) for item in batch]
-                    return all(written)
-                break
+                return REJECTED
             self._count(results)
-            return True
-        if spooled_from is None:
-            path = self.spool.write(batch, self.spider_name)
-            self.stats.inc_value("items_spooled", len(batch))
-            logger.error("%d items could not be written; spooled to %s and retried on the next run",
-                         len(batch), path)
-        return False
+            return WRITTEN
+        return UNAVAILABLE
+
+    async def _write(self, batch: list[Article]) -> tuple[list[Article], list[Article]]:
+        """Write what the archive takes; returns (items to retry later, items it rejects)."""
+        outcome = await self._attempt(batch)
+        if outcome == WRITTEN:
+            return [], []
+        if outcome == UNAVAILABLE:
+            return batch, []
+        if len(batch) == 1:
+            return [], batch
+        later: list[Article] = []
+        rejected: list[Article] = []
+        for item in batch:  # find the bad item(s); the rest are written
+            more_later, more_rejected = await self._write([item])
+            later += more_later
+            rejected += more_rejected
+        return later, rejected
+
+    def _keep(self, items: list[Article], kind: str) -> None:
+        """Spool items: 'pending' ones are written by the next run, 'rejected' ones wait for an operator."""
+        if not items:
+            return
+        path = self.spool.write(items, self.spider_name, rejected=(kind == "rejected"))
+        if kind == "rejected":
+            self.stats.inc_value("items_rejected", len(items))
+            logger.error("%d items rejected by the archive kept in %s for inspection", len(items), path)
+        else:
+            self.stats.inc_value("items_spooled", len(items))
+            logger.error("%d items could not be written; spooled to %s and written by the next run",
+                         len(items), path)
 
     def _count(self, results) -> None:
         for r in results:
@@ -180,9 +222,12 @@ class StorePipeline:
                 logger.error("unreadable spool file %s kept for inspection: %s", path, exc)
                 self.stats.inc_value("spool/unreadable")
                 continue
-            if await self._write(batch, spooled_from=path):
-                path.unlink()
-                self.stats.inc_value("spool/items_recovered", len(batch))
-                logger.info("wrote %d spooled items from %s", len(batch), path.name)
-            else:
-                break  # the database is failing again; keep the rest for later
+            later, rejected = await self._write(batch)
+            self._keep(rejected, "rejected")
+            written = len(batch) - len(later) - len(rejected)
+            self.stats.inc_value("spool/items_recovered", written)
+            if later:
+                self.spool.replace(path, later)
+                break  # the database is failing again; the rest waits for the next run
+            path.unlink()
+            logger.info("wrote %d spooled items from %s", written, path.name)

@@ -64,7 +64,9 @@ DEFAULT_SPAM_PHRASES: tuple[str, ...] = (
 """Gambling brands injected by content farms.  Only whole brand names: 澳门 alone is a place
 (seed 000 names 澳门闽建集团).  Operators extend the list with the NORMALISE_SPAM_PHRASES setting."""
 
-_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# zero-width characters and C0/C1 control characters (NUL cannot even be stored in PostgreSQL text);
+# tabs and line breaks are whitespace and handled by _SPACE_RE
+_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s{2,}|[^\S ]")  # a whitespace run, or one whitespace char that is not a space
 _PADDED_NAME_RE = re.compile(r"^([\u4e00-\u9fff]) ([\u4e00-\u9fff])$")  # 刘 飞: a two-character name set to width
 _MAX_PASSES = 8
@@ -79,7 +81,7 @@ _MAYBE_DIRTY_RE = re.compile(
 
 
 def tidy_space(text: str) -> str:
-    """Zero-width characters dropped, whitespace runs made one space, ends stripped."""
+    """Zero-width and control characters dropped, whitespace runs made one space, ends stripped."""
     if _INVISIBLE_RE.search(text):
         text = _INVISIBLE_RE.sub("", text)
     return _SPACE_RE.sub(" ", text).strip()

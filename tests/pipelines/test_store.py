@@ -1,5 +1,7 @@
 """The store pipeline: batches, and nothing lost when the database goes away mid-crawl."""
 
+import asyncio
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from scrapy import Spider
@@ -118,3 +120,50 @@ def test_unreachable_archive_at_open_spools_everything(tmp_path):
     stats = run(go())
     assert stats.get_value("items_spooled") == 2
     assert "cannot reach the archive" in stats.get_value("archive_unavailable")
+
+
+def test_a_rejected_item_is_set_aside_and_never_blocks_the_rest(archive_url, tmp_path):
+    items = articles(4)
+    items[1].title = "坏\x00标题"  # PostgreSQL text cannot hold NUL: the archive rejects this item
+
+    async def first_run():
+        crawler, pipeline = await _pipeline(settings_for(archive_url, tmp_path))
+        for item in items:
+            await pipeline.process_item(item)
+        await pipeline.close_spider()
+        await close_archive(crawler)
+        return crawler.stats
+
+    stats = run(first_run())
+    assert stored(archive_url) == [u for i, u in enumerate(urls(4)) if i != 1]  # the others are written
+    assert stats.get_value("items_rejected") == 1 and not stats.get_value("items_spooled")
+    rejected = list((tmp_path / "spool" / "rejected").glob("*.jsonl"))
+    assert len(rejected) == 1 and "坏" in rejected[0].read_text(encoding="utf-8")  # kept for an operator
+    assert list((tmp_path / "spool").glob("*.jsonl")) == []  # nothing the next run would trip over
+
+
+def test_closing_while_a_timed_flush_is_writing_loses_nothing(archive_url, tmp_path):
+    settings = {**settings_for(archive_url, tmp_path), "ARCHIVE_FLUSH_SECONDS": 0.01, "ARCHIVE_BATCH_SIZE": 100}
+    items = articles(3)
+
+    async def go():
+        crawler, pipeline = await _pipeline(settings)
+        real_store = pipeline.archive.store
+        started = asyncio.Event()
+
+        async def slow_store(batch, **kw):
+            started.set()
+            await asyncio.sleep(0.3)  # the database is slow: the close comes mid-write
+            return await real_store(batch, **kw)
+
+        pipeline.archive.store = slow_store
+        for item in items:
+            await pipeline.process_item(item)
+        await started.wait()  # the timer's flush is writing now
+        await pipeline.close_spider()
+        await close_archive(crawler)
+        return crawler.stats
+
+    stats = run(go())
+    assert stored(archive_url) == urls(3)
+    assert stats.get_value("items_stored") == 3 and not stats.get_value("items_spooled")
