@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from liaocheng_news.fetch import Fetcher
 from liaocheng_news.parsers import get_parser
-from liaocheng_news.parsers.base import DecodeError, NotAnArticle
+from liaocheng_news.parsers.base import NotAnArticle
 from liaocheng_news.portals import PORTALS
 
 FIELDS = ("title", "published_at", "body", "source", "authors", "editor", "reviewer", "channel", "images")
@@ -59,8 +59,8 @@ def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False) -> Check:
             check.verdict, check.detail = "broken", f"list page HTTP {listing_page.status}"
             return check
         links = parser.parse_list(listing_page).links
-    except (OSError, DecodeError, ValueError, RuntimeError) as exc:
-        check.verdict, check.detail = "unreachable", f"list page: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one portal's failure must not hide the others' results
+        check.verdict, check.detail = "unreachable", f"list page: {_one_line(exc)}"
         return check
     check.links = len(links)
     if not links:
@@ -72,8 +72,8 @@ def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False) -> Check:
     except NotAnArticle as exc:
         check.verdict, check.detail = "broken", f"article: {exc}"
         return check
-    except (OSError, DecodeError, ValueError, RuntimeError) as exc:
-        check.verdict, check.detail = "unreachable", f"article: {exc}"
+    except Exception as exc:  # noqa: BLE001 - as above
+        check.verdict, check.detail = "unreachable", f"article: {_one_line(exc)}"
         return check
     check.extraction = article.extraction
     check.filled = [f for f in FIELDS if getattr(article, f)]
@@ -83,6 +83,11 @@ def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False) -> Check:
     elif missing:
         check.verdict, check.detail = "broken", f"article lacks {', '.join(missing)}"
     return check
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
 def portal_spider_classes(names: list[str] | None = None):

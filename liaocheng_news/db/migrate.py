@@ -14,12 +14,14 @@ from importlib import resources
 
 import psycopg
 
+from liaocheng_news.db.server import ArchiveUnavailable
+
 MIGRATION_LOCK = 7_311_992_001  # pg_advisory_lock key for migrations
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class SchemaTooNew(RuntimeError):
-    pass
+class SchemaTooNew(ArchiveUnavailable):
+    """The archive was migrated by newer code: this code refuses to read or write it."""
 
 
 @dataclass(frozen=True)

@@ -201,9 +201,15 @@ class BrowserFetcher:
         from liaocheng_news.fetch import FetchRefused
         from liaocheng_news.parsers.base import Page
 
+        from playwright.async_api import Error as PlaywrightError
+
         if not self.fetcher.allowed(url):
             raise FetchRefused(f"robots.txt disallows {url}")
-        html = asyncio.run(render_html([url], executable=self.executable, replay_url=self.fetcher.replay_url))[url]
+        try:
+            html = asyncio.run(render_html([url], executable=self.executable,
+                                           replay_url=self.fetcher.replay_url))[url]
+        except PlaywrightError as exc:  # unreachable host, timeout, browser failure: one line
+            raise OSError(f"could not render {url}: {str(exc).splitlines()[0]}") from exc
         return Page(url=url, body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=utf-8"})
 
 

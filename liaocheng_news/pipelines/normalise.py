@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from liaocheng_news.pipelines import drop
 from liaocheng_news.text.normalise import Normaliser
 
 
@@ -23,4 +24,9 @@ class NormalisePipeline:
                 stats.inc_value(f"normalise/{key}", count)
         if item.normalisation.get("converted_from_traditional"):
             stats.inc_value("normalise/items_converted")
+        # a title of spam or invisible characters, a body that only repeated the title: nothing left
+        if not item.title:
+            raise drop(self.crawler, "empty_title_after_normalisation", item)
+        if not item.body:
+            raise drop(self.crawler, "empty_body_after_normalisation", item)
         return item

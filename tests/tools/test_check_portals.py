@@ -53,7 +53,9 @@ def test_a_changed_template_is_named_and_fails_the_check(tmp_path):
     assert rows[broken]["verdict"] == "broken"
     assert f"broken: {broken}" in result.stderr
     assert all(rows[p]["verdict"] == "ok" for p in STATIC if p != broken)
+    # a dead server is reported in the table, for a static and a browser portal alike, not a traceback
     table = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "check-portals", "--replay", "http://127.0.0.1:9",
-                            broken], capture_output=True, text=True, timeout=120)
-    assert table.returncode == 1 and "unreachable" in table.stdout  # a dead server is reported, not a traceback
-    assert "Traceback" not in table.stderr
+                            broken, "lcxw_app"], capture_output=True, text=True, timeout=180)
+    assert table.returncode == 1 and "Traceback" not in table.stderr
+    assert [line.split()[0] for line in table.stdout.splitlines()[1:]] == [broken, "lcxw_app"]
+    assert all("unreachable" in line for line in table.stdout.splitlines()[1:])
