@@ -358,9 +358,14 @@ class Decision:
 
 
 def plan(schedule: Schedule, last_scheduled: dict[str, datetime], statuses: list[NodeStatus],
-         now: datetime) -> list[Decision]:
-    """Which entries to schedule now, and on which node; the others with the reason why not."""
+         now: datetime, last_nodes: dict[str, str] | None = None) -> list[Decision]:
+    """Which entries to schedule now, and on which node; the others with the reason why not.
+
+    ``last_nodes`` (entry name -> URL of the node its last job went to): a node that does not
+    answer may still be running that job, so the entry waits until the node answers again.
+    """
     usable = [s for s in statuses if s.usable]
+    silent = {s.node.url for s in statuses if not s.usable}
     load = {id(s): s.load for s in usable}
     busy: dict[str, str] = {}  # spider -> where its job is (pending/running, or given a job this tick)
     for s in statuses:
@@ -376,6 +381,9 @@ def plan(schedule: Schedule, last_scheduled: dict[str, datetime], statuses: list
             decisions.append(Decision(entry, "wait", why))
         elif entry.spider in busy:
             decisions.append(Decision(entry, "skip", f"due ({why}) but still active: {busy[entry.spider]}"))
+        elif (last_nodes or {}).get(entry.name) in silent:
+            decisions.append(Decision(entry, "skip", f"due ({why}) but its last job went to "
+                                      f"{last_nodes[entry.name]}, which does not answer (it may still run)"))
         elif not usable:
             decisions.append(Decision(entry, "skip", f"due ({why}) but no node is reachable"))
         else:
@@ -448,7 +456,8 @@ def run_tick(schedule: Schedule, *, dry_run: bool = False, now: datetime | None 
             if not s.usable:
                 print(f"node {s.node.url} unusable: {s.error}", file=out)
                 status = EXIT_PARTIAL
-        for decision in plan(schedule, _last_times(state), statuses, now):
+        last_nodes = {name: record.get("node") for name, record in state.items() if isinstance(record, dict)}
+        for decision in plan(schedule, _last_times(state), statuses, now, last_nodes):
             entry = decision.entry
             if decision.action != "schedule":
                 print(f"{entry.name}: {decision.action} — {decision.reason}", file=out)

@@ -104,6 +104,17 @@ def test_skips_a_spider_still_pending_or_running_on_any_node():
     assert decisions[0].node == A  # B is busier
 
 
+def test_a_spider_whose_last_node_is_silent_waits_for_it():
+    """Its job may still run there: starting it on the other node could run it twice."""
+    statuses = [NodeStatus(A, error="connection refused"), NodeStatus(B)]
+    last = {"lcxw": NOW - timedelta(hours=3), "yybnet": NOW - timedelta(hours=4)}
+    decisions = sch.plan(schedule(every("lcxw"), every("yybnet")), last, statuses, NOW,
+                         last_nodes={"lcxw": A.url, "yybnet": B.url})
+    assert [(d.entry.name, d.action) for d in decisions] == [("lcxw", "skip"), ("yybnet", "schedule")]
+    assert A.url in decisions[0].reason and "does not answer" in decisions[0].reason
+    assert decisions[1].node == B
+
+
 def test_two_entries_of_one_spider_never_run_together():
     deep = every("lcxw-deep", "7d", spider="lcxw", args={"max_pages": "200"})
     decisions = sch.plan(schedule(every("lcxw"), deep), {}, [NodeStatus(A), NodeStatus(B)], NOW)
