@@ -42,7 +42,7 @@ class AchieSpider(PortalSpider):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._remembered: set[str] | None = None
-        self._not_liaocheng: set[str] = set()
+        self._not_liaocheng: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten first
 
     async def remembered_not_liaocheng(self) -> set[str]:
         """Canonical URLs that earlier runs dropped as not about Liaocheng."""
@@ -57,9 +57,16 @@ class AchieSpider(PortalSpider):
         return self._remembered
 
     def _remember(self, url: str) -> None:
-        self._not_liaocheng.add(canonical_url(url))
-        kept = sorted(self._not_liaocheng)[-MAX_REMEMBERED:]
-        self.crawler.stats.set_value(STATS_KEY, kept)
+        url = canonical_url(url)
+        self._not_liaocheng.pop(url, None)  # seen again: now the newest
+        self._not_liaocheng[url] = None
+        while len(self._not_liaocheng) > MAX_REMEMBERED:
+            self._not_liaocheng.pop(next(iter(self._not_liaocheng)))
+
+    def closed(self, reason: str) -> None:
+        # written once, when the run ends (recorded with the run's stats in crawl_runs)
+        if self._not_liaocheng:
+            self.crawler.stats.set_value(STATS_KEY, list(self._not_liaocheng))
 
     async def to_fetch(self, links: list[str]) -> tuple[list[str], int]:
         remembered = await self.remembered_not_liaocheng()

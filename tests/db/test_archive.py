@@ -1,5 +1,7 @@
 """Upserts, revisions, incremental look-ups and crawl runs against a real PostgreSQL."""
 
+import asyncio
+import random
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -98,3 +100,28 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     url = f"postgresql://nobody@/nothing?host={tmp_path}&connect_timeout=2"
     with pytest.raises(ArchiveUnavailable, match="cannot reach the archive database"):
         run(Archive.open(url))
+
+
+def test_two_writers_storing_the_same_urls_at_once_make_one_row_and_one_story_each(archive_url):
+    """Two crawls (or scrapyd nodes) with overlapping batches: no deadlock, no duplicate, one story."""
+    rng = random.Random(5)
+    han = [c for c in "".join(PARAGRAPHS) if "\u4e00" <= c <= "\u9fff"]
+    bodies = [["".join(rng.choice(han) for _ in range(120)) + "。" for _ in range(4)] for _ in range(6)]
+    batch = [article(f"https://www.lcxw.cn/yaowen/shehui/20260122/{151600 + i}.html", body=bodies[i])
+             for i in range(6)]
+    mirror = article("https://www.yybnet.net/liaocheng/news/202601/1.html", portal="yybnet",
+                     body=bodies[0][:3])  # a trimmed copy of the first story
+
+    async def go():
+        first, second = await Archive.open(archive_url), await Archive.open(archive_url)
+        try:
+            return await asyncio.gather(first.store(batch[:4] + [mirror]), second.store([mirror] + batch[2:][::-1]))
+        finally:
+            await first.close()
+            await second.close()
+
+    results = run(go())
+    assert sum(r.outcome == "new" for rs in results for r in rs) == 7  # each URL stored once
+    assert rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(7, 7)]
+    assert rows(archive_url, "SELECT count(DISTINCT story_id) FROM articles") == [(6,)]  # the copy joined
+    assert rows(archive_url, "SELECT count(*) FROM stories") == [(6,)]
