@@ -14,6 +14,8 @@ import unicodedata
 
 _ONE_CHAR_CLAUSE = re.compile(r"^\w[，、；。！？,;]")  # 境，… : no paragraph opens on a one-character clause
 _SENTENCE_INSIDE = re.compile(r"[。！？!?]")
+_CLAUSE_INSIDE = re.compile(r"[，,；;]")
+_PROSE_MIN = 40  # a line this long with a clause break inside is prose, not a heading or a title
 _CONTINUATION_MIN = 40  # the tail of a broken print paragraph is a paragraph's worth, not a caption
 
 
@@ -23,14 +25,17 @@ def is_broken_break(before: str, after: str) -> bool:
     Both conditions must hold: ``before`` ends on a character (no closing punctuation, quote or
     bracket) and ``after`` starts on one; and either ``after`` opens on a one-character clause
     (``境，…``: the rest of a word cut at a column end), or ``before`` is prose (it holds a full
-    stop somewhere, which headings and bylines do not) and ``after`` is a paragraph's worth of
-    text (captions between the halves of a cut sentence are short).
+    stop somewhere, or is long and holds a clause break — headings and bylines do neither) and
+    ``after`` is a paragraph's worth of text (captions between the halves of a cut sentence are
+    short).
     """
     if not (before and after and before[-1].isalnum() and after[0].isalnum()):
         return False
     if _ONE_CHAR_CLAUSE.match(after):
         return True
-    return bool(_SENTENCE_INSIDE.search(before)) and len(after) >= _CONTINUATION_MIN
+    prose = bool(_SENTENCE_INSIDE.search(before)) or (
+        len(before) >= _PROSE_MIN and bool(_CLAUSE_INSIDE.search(before)))
+    return prose and len(after) >= _CONTINUATION_MIN
 
 
 def join_broken(paragraphs: list[str]) -> tuple[list[str], int]:

@@ -194,6 +194,18 @@ def test_print_layout_breaks_are_joined_and_real_boundaries_kept() -> None:
     assert "" not in body
 
 
+def test_a_sentence_cut_at_a_column_end_is_joined_once_its_caption_is_gone() -> None:
+    """The e-paper parser moves captions to images; the two halves of the sentence then meet."""
+    first = "聊城市四维自动化科技有限公司是高新区一家自动化系统集成与开发企业,于今年2月入驻启"
+    rest = "迪之星(聊城)孵化基地。受近期疫情影响,企业业务量急剧下降。孵化基地在了解情况后,将企业需求提交到孵化基地“足迹”系统。"
+    counts: Counter[str] = Counter()
+    assert N.paragraphs([first, rest], counts=counts) == [first + rest]
+    assert counts["paragraphs_joined"] == 1
+    # with the caption still between them, nothing is glued to the caption
+    caption = "山东鲁芯之光半导体制造有限公司技术工人调试新上生产线设备。"
+    assert N.paragraphs([first, caption, rest]) == [first, caption, rest]
+
+
 def test_headings_and_short_lines_are_not_joined() -> None:
     body = N.paragraphs(["传统产业迈向高端", "还是原来的人员，还是原来的厂房。", "采访手记", "发展新质生产力要“喜新不厭舊”"])
     assert body == ["传统产业迈向高端", "还是原来的人员，还是原来的厂房。", "采访手记", "发展新质生产力要“喜新不厌旧”"]
