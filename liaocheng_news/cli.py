@@ -119,14 +119,31 @@ def _check_archive() -> int:
     return asyncio.run(check())
 
 
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """NAME=VALUE options as a dict; a value without '=' is a usage error, not a traceback."""
+    pairs = {}
+    for value in values or []:
+        name, sep, rest = value.partition("=")
+        if not sep or not name:
+            _die(f"{option} wants NAME=VALUE, not {value!r}", 64)
+        pairs[name] = rest
+    return pairs
+
+
 def cmd_crawl(args) -> int:
+    overrides = _pairs(args.set, "-s/--set")
+    spider_args = _pairs(args.arg, "-a/--arg")
     count = _check_archive()
-    overrides = dict(kv.split("=", 1) for kv in args.set or [])
     server = None
     if args.replay is not None:
         from liaocheng_news.replay import ReplayServer, default_replay_dir
 
-        directory = Path(args.replay) if args.replay else default_replay_dir()
+        try:
+            directory = Path(args.replay) if args.replay else default_replay_dir()
+        except FileNotFoundError as exc:
+            _die(str(exc), 66)
+        if not directory.is_dir():
+            _die(f"no replay directory {directory}", 66)
         server = ReplayServer(directory).start()
         overrides["REPLAY_URL"] = server.url
         # one local server: no politeness delay needed (robots.txt is still read and obeyed)
@@ -143,10 +160,14 @@ def cmd_crawl(args) -> int:
         unknown = sorted(set(names) - set(portal_spiders()) - {"import"})
         if unknown:
             _die(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(portal_spiders())}", 64)
-        spider_args = dict(kv.split("=", 1) for kv in args.arg or [])
         for name in names:
-            defaults = spider_class(name).replay_args if server else {}
-            spiders.append((name, {**defaults, **spider_args}))
+            cls = spider_class(name)
+            kwargs = {**(cls.replay_args if server else {}), **spider_args}
+            try:
+                cls(**kwargs)  # bad spider arguments are a usage error, said before anything starts
+            except (TypeError, ValueError) as exc:
+                _die(f"{name}: {exc}", 64)
+            spiders.append((name, kwargs))
         return run_spiders(spiders, overrides)
     finally:
         if server:
@@ -245,7 +266,10 @@ def cmd_normalize(args) -> int:
     from scrapy.utils.project import get_project_settings
 
     extra = get_project_settings().getlist("NORMALISE_SPAM_PHRASES")
-    text = Path(args.file).read_text(encoding="utf-8") if args.file and args.file != "-" else sys.stdin.read()
+    try:
+        text = Path(args.file).read_text(encoding="utf-8") if args.file and args.file != "-" else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        _die(f"cannot read {args.file}: {exc}", 66)
     for paragraph in Normaliser(extra_spam_phrases=extra).paragraphs(text.split("\n")):
         print(paragraph)
     return 0

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 
 SEEDS = Path(__file__).resolve().parent.parent / "liaocheng_news" / "seeds"
 TRADITIONAL_ONLY = re.compile(r"[產業發們與於這個時會對說經過還進現開關來長問]")
@@ -106,3 +107,16 @@ def test_the_main_job_seeds_an_empty_archive_from_the_packaged_corpus(archive_ur
     assert cli("crawl", "--replay", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path).returncode == 0
     runs = [json.loads(line) for line in cli("runs", "--json", env_url=archive_url, home=tmp_path).stdout.splitlines()]
     assert [r["spider"] for r in runs].count("import") == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["crawl", "-s", "FOO", "lcxw"], "wants NAME=VALUE"),
+    (["crawl", "lcrb", "-a", "since=2024-13-45"], "not a date"),
+    (["crawl", "nosuch"], "unknown spider"),
+    (["normalize", "/nonexistent/file.txt"], "cannot read"),
+    (["export", "--since", "yesterday"], "ISO date"),
+])
+def test_usage_errors_are_one_clear_line(args, message, archive_url, tmp_path):
+    result = cli(*args, env_url=archive_url, home=tmp_path)
+    assert result.returncode in (64, 66), result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr

@@ -72,7 +72,13 @@ UPDATE articles SET {", ".join(f"{c} = %s" for c in ARTICLE_COLUMNS[1:])},
 WHERE id = %s
 """
 
-_TOUCH = "UPDATE articles SET last_seen = %s WHERE id = %s"
+_TOUCH = "UPDATE articles SET last_seen = greatest(last_seen, %s) WHERE id = %s"
+
+
+_EXPORT_COLUMNS = ", ".join(f"a.{c}" for c in (
+    "id", "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
+    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
+    "story_id", "content_hash", "revision", "first_seen", "last_seen"))
 
 
 def _row_values(a: Article) -> list[Any]:
@@ -180,16 +186,17 @@ class Archive:
 
     async def _store_one(self, conn, cluster, a: Article, run_id, now) -> StoreResult:
         cur = conn.cursor(row_factory=dict_row)
-        row = await (await cur.execute(_INSERT, [*_row_values(a), run_id, now, now, now])).fetchone()
+        seen = a.fetched_at or now  # a spooled item keeps the time it was fetched
+        row = await (await cur.execute(_INSERT, [*_row_values(a), run_id, seen, seen, now])).fetchone()
         if row is not None:
             placement = await cluster.place(conn, row["id"])
             return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome, placement.created)
         old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
         if not _changed(old, a):
-            await conn.execute(_TOUCH, (now, old["id"]))
+            await conn.execute(_TOUCH, (seen, old["id"]))
             return StoreResult(a.url, old["id"], "unchanged", old["story_id"])
         await conn.execute(_KEEP_REVISION, (now, old["id"]))
-        await conn.execute(_UPDATE, [*_row_values(a)[1:], now, now, run_id, old["id"]])
+        await conn.execute(_UPDATE, [*_row_values(a)[1:], seen, now, run_id, old["id"]])
         placement = await cluster.place(conn, old["id"])
         return StoreResult(a.url, old["id"], "revised", placement.story_id, placement.outcome, placement.created)
 
@@ -220,55 +227,44 @@ class Archive:
     async def export(self, portal: str | None = None, since: datetime | None = None
                      ) -> AsyncIterator[dict[str, Any]]:
         """Every article (one dict each), oldest first, streamed with a server-side cursor."""
-        query = """
-            SELECT a.id, a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source,
-                   a.authors, a.editor, a.reviewer, a.body, a.images, a.edition, a.page_no, a.page_name,
-                   a.extraction, a.normalisation, a.story_id, a.content_hash, a.revision,
-                   a.first_seen, a.last_seen, (s.canonical_article_id = a.id) AS is_canonical
+        query = f"""
+            SELECT {_EXPORT_COLUMNS}, (s.canonical_article_id = a.id) AS is_canonical
             FROM articles a LEFT JOIN stories s ON s.id = a.story_id
             WHERE (%(portal)s::text IS NULL OR a.portal = %(portal)s)
               AND (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
             ORDER BY a.published_at NULLS LAST, a.id
         """
-        async with self.pool.connection() as conn:
-            async with conn.transaction():
-                async with conn.cursor(name="lcn_export", row_factory=dict_row) as cur:
-                    await cur.execute(query, {"portal": portal, "since": since})
-                    async for row in cur:
-                        yield row
+        async for row in self._stream(query, {"portal": portal, "since": since}):
+            yield row
 
     async def export_stories(self, portal: str | None = None, since: datetime | None = None
                              ) -> AsyncIterator[dict[str, Any]]:
-        """One dict per story: its canonical copy and the URLs of all its copies."""
-        query = """
-            SELECT s.id AS story_id, s.canonical_article_id,
-                   array_agg(a.url ORDER BY a.first_seen, a.id) AS urls,
-                   array_agg(a.portal ORDER BY a.first_seen, a.id) AS portals
-            FROM stories s JOIN articles a ON a.story_id = s.id
-            GROUP BY s.id
-            HAVING (%(portal)s::text IS NULL OR %(portal)s = ANY(array_agg(a.portal)))
-               AND (%(since)s::timestamptz IS NULL OR max(a.published_at) >= %(since)s)
+        """One dict per story: its canonical copy and the URLs of all its copies (streamed)."""
+        query = f"""
+            SELECT s.id AS story_id, x.copies, {_EXPORT_COLUMNS}, true AS is_canonical
+            FROM stories s
+            JOIN articles a ON a.id = s.canonical_article_id
+            CROSS JOIN LATERAL (
+                SELECT json_agg(json_build_object('url', c.url, 'portal', c.portal)
+                                ORDER BY c.first_seen, c.id) AS copies,
+                       bool_or(c.portal = %(portal)s) AS has_portal,
+                       max(c.published_at) AS latest
+                FROM articles c WHERE c.story_id = s.id) AS x
+            WHERE (%(portal)s::text IS NULL OR x.has_portal)
+              AND (%(since)s::timestamptz IS NULL OR x.latest >= %(since)s)
             ORDER BY s.id
         """
-        async with self.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            stories = await (await cur.execute(query, {"portal": portal, "since": since})).fetchall()
-        for story in stories:
-            canonical = None
-            async for row in self._articles_by_id([story["canonical_article_id"]]):
-                canonical = row
-            yield {"story_id": story["story_id"], "canonical": canonical,
-                   "copies": [{"url": u, "portal": p} for u, p in zip(story["urls"], story["portals"])]}
+        async for row in self._stream(query, {"portal": portal, "since": since}):
+            story_id, copies = row.pop("story_id"), row.pop("copies")
+            yield {"story_id": story_id, "canonical": row, "copies": copies}
 
-    async def _articles_by_id(self, ids: list[int]) -> AsyncIterator[dict[str, Any]]:
+    async def _stream(self, query: str, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         async with self.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                "SELECT id, url, portal, channel, title, subtitle, published_at, source, authors, editor, "
-                "reviewer, body, images, edition, page_no, page_name, extraction, normalisation, story_id, "
-                "content_hash, revision, first_seen, last_seen FROM articles WHERE id = ANY(%s)", (ids,))
-            for row in await cur.fetchall():
-                yield row
+            async with conn.transaction():
+                async with conn.cursor(name="lcn_export", row_factory=dict_row) as cur:
+                    await cur.execute(query, params)
+                    async for row in cur:
+                        yield row
 
     async def revisions(self, url: str) -> list[dict]:
         async with self.pool.connection() as conn:

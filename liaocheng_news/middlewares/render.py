@@ -398,15 +398,17 @@ class RenderMiddleware:
     def _could_not_render(self, request: Request, reason: str) -> None:
         url = original_url(request)
         self.stats.inc_value("render/unavailable")
-        self.unrendered.append(url)
+        if len(self.unrendered) < SUMMARY_URLS:  # a count plus the first few: bounded over a long crawl
+            self.unrendered.append(url)
         logger.warning("could not render %s: %s", url, reason)
 
     def spider_closed(self, spider: Spider) -> None:
-        if not self.unrendered:
+        total = self.stats.get_value("render/unavailable", 0)
+        if not total:
             return
-        shown = ", ".join(self.unrendered[:SUMMARY_URLS])
-        more = f" and {len(self.unrendered) - SUMMARY_URLS} more" if len(self.unrendered) > SUMMARY_URLS else ""
-        logger.error("%d request(s) of %s could not be rendered (%s): %s%s", len(self.unrendered), spider.name,
+        shown = ", ".join(self.unrendered)
+        more = f" and {total - len(self.unrendered)} more" if total > len(self.unrendered) else ""
+        logger.error("%d request(s) of %s could not be rendered (%s): %s%s", total, spider.name,
                      self.problem or "browser unavailable", shown, more)
 
 

@@ -21,6 +21,7 @@ parser (liaocheng_news.parsers), with no Scrapy in the parser.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta, timezone
 
@@ -39,6 +40,16 @@ logger = logging.getLogger(__name__)
 def page_from_response(response: Response) -> Page:
     headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
     return Page(url=response.url, body=response.body, headers=headers, status=response.status)
+
+
+def numbered_page(first_url: str, n: int, first: re.Pattern[str], template: str) -> str | None:
+    """Page ``n`` of a list whose first page matches ``first``; ``template`` may use ``{m}`` (the
+    first pattern group), ``{n}`` (the page number) and ``{n1}`` (n - 1, TRS numbering)."""
+    match = first.search(first_url)
+    if n < 2 or not match:
+        return None
+    page = template.format(m=match.group(1) if first.groups else "", n=n, n1=n - 1)
+    return first_url[: match.start()] + page + first_url[match.end():]
 
 
 class PortalSpider(scrapy.Spider):
@@ -159,5 +170,10 @@ class PortalSpider(scrapy.Spider):
             logger.warning("fallback extraction (portal selectors found no body): %s", response.url)
         if not article.channel:
             article.channel = channel
+        # a redirected article is archived under the URL its list links, so the next run
+        # recognises the link instead of fetching it again
+        redirected = response.meta.get("redirect_urls")
+        if redirected:
+            article.url = redirected[0]
         article.fetched_at = datetime.now(timezone.utc)
         yield article

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from liaocheng_news.spiders.base import PortalSpider
+from liaocheng_news.spiders.base import PortalSpider, numbered_page
 
 _FIRST = re.compile(r"default\.htm$")
 
@@ -19,6 +19,4 @@ class DzwwwLiaochengSpider(PortalSpider):
 
     def list_page_url(self, first_url: str, n: int) -> str | None:
         """Page n of a column: ``default.htm`` -> ``default_<n-1>.htm`` (dzwww's TRS numbering)."""
-        if n < 2 or not _FIRST.search(first_url):
-            return None
-        return _FIRST.sub(f"default_{n - 1}.htm", first_url)
+        return numbered_page(first_url, n, _FIRST, "default_{n1}.htm")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from liaocheng_news.spiders.base import PortalSpider
+from liaocheng_news.spiders.base import PortalSpider, numbered_page
 
 _FIRST = re.compile(r"(list_\d+)\.html$")
 
@@ -20,6 +20,4 @@ class LiaochengGovSpider(PortalSpider):
 
     def list_page_url(self, first_url: str, n: int) -> str | None:
         """Page n of a list: ``list_1061.html`` -> ``list_1061_<n-1>.html`` (TRS numbering, known)."""
-        if n < 2 or not _FIRST.search(first_url):
-            return None
-        return _FIRST.sub(lambda m: f"{m.group(1)}_{n - 1}.html", first_url)
+        return numbered_page(first_url, n, _FIRST, "{m}_{n1}.html")

@@ -87,4 +87,6 @@ def test_scrapy_list_shows_the_portals():
                             timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0, result.stderr
     names = set(result.stdout.split())
-    assert {"lcxw", "yybnet"} <= names
+    portals = {name for name, portal in PORTALS.items() if portal.kind != "unknown" and name != "mirror"}
+    assert portals == {"lcxw", "yybnet", "lcrb", "achie", "liaocheng_gov", "dzwww_liaocheng", "lcxw_app"}
+    assert portals <= names and names - portals == {"import"}
