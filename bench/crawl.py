@@ -7,10 +7,13 @@ process), then crawls it twice:
 * full: ``liaocheng-news crawl --replay`` — the lcxw spider, parser, validate → normalise →
   dedupe → store into a fresh embedded PostgreSQL archive;
 * bare: a plain Scrapy spider that follows the same list and article links, no parsing, no
-  pipeline.
+  pipeline;
+* spider only: the lcxw spider and parser with the item pipelines switched off, which isolates
+  what the pipelines (validate, normalise, dedupe, store) cost.
 
-Prints pages/s of both, their ratio (target ≥ 0.7), and each run's peak RSS at two sizes
-(memory should stay flat as the page count grows).
+Prints pages/s of each, the ratios full/bare (the issue's target: ≥ 0.7) and full/spider-only,
+in wall time and in the crawl process's CPU time, and each run's peak RSS at two sizes (memory
+should stay flat as the page count grows).
 
     .venv/bin/python bench/crawl.py [--pages 1000,4000]
 """
@@ -123,9 +126,9 @@ def main() -> None:
     py = sys.executable
     settings = ["-s", "LOG_LEVEL=WARNING", "-s", "MAX_LIST_PAGES=100000",
                 "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-    print("rates in pages per second of wall time, and per second of the crawl process's CPU time")
-    print(f"{'pages':>6} {'full p/s':>9} {'bare p/s':>9} {'ratio':>6} {'full p/cpu-s':>13} {'bare p/cpu-s':>13} "
-          f"{'ratio':>6} {'full RSS MiB':>13} {'bare RSS MiB':>13}")
+    print("rates in pages per second of wall time (p/s), and per second of the crawl process's CPU time (p/cpu-s)")
+    print(f"{'pages':>6} {'full p/s':>9} {'bare p/s':>9} {'full/bare':>9} {'full p/cpu-s':>13} {'bare p/cpu-s':>13} "
+          f"{'full/bare':>9} {'spider-only p/s':>16} {'full/spider-only':>17} {'full RSS MiB':>13} {'bare RSS MiB':>13}")
     for n in [int(x) for x in args.pages.split(",")]:
         work = Path(tempfile.mkdtemp(prefix="lcn-bench-crawl-"))
         work.chmod(0o755)
@@ -140,15 +143,18 @@ def main() -> None:
                                capture_output=True)
                 full_s, full_cpu, full_rss = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay",
                                             str(work / "site"), "lcxw", *settings], env)
+                only_s, only_cpu, _ = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay",
+                                               str(work / "site"), "lcxw", "-s", "ITEM_PIPELINES={}", *settings],
+                                              {**env, "LIAOCHENG_NEWS_HOME": str(work / "home-spider-only")})
                 bare_env = {**env, "LIAOCHENG_NEWS_REPLAY_URL": server.url}
                 bare_s, bare_cpu, bare_rss = measure([py, "-m", "scrapy", "runspider", str(work / "bare.py"),
                                             "-s", f"REPLAY_URL={server.url}", "-s", "DOWNLOAD_DELAY=0",
                                             "-s", "AUTOTHROTTLE_ENABLED=False", *settings], bare_env)
             full_rate, bare_rate = total / full_s, total / bare_s
             full_cpu_rate, bare_cpu_rate = total / full_cpu, total / bare_cpu
-            print(f"{n:>6} {full_rate:>9.1f} {bare_rate:>9.1f} {full_rate / bare_rate:>6.2f} "
-                  f"{full_cpu_rate:>13.1f} {bare_cpu_rate:>13.1f} {full_cpu_rate / bare_cpu_rate:>6.2f} "
-                  f"{full_rss:>13.0f} {bare_rss:>13.0f}")
+            print(f"{n:>6} {full_rate:>9.1f} {bare_rate:>9.1f} {full_rate / bare_rate:>9.2f} "
+                  f"{full_cpu_rate:>13.1f} {bare_cpu_rate:>13.1f} {full_cpu_rate / bare_cpu_rate:>9.2f} "
+                  f"{total / only_s:>16.1f} {only_s / full_s:>17.2f} {full_rss:>13.0f} {bare_rss:>13.0f}")
         finally:
             subprocess.run(["pkill", "-f", f"postgres -D {work}"], check=False)
             shutil.rmtree(work, ignore_errors=True)
