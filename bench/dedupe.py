@@ -26,10 +26,8 @@ import multiprocessing as mp
 import os
 import random
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -43,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from liaocheng_news.db.migrate import migrate  # noqa: E402
-from liaocheng_news.db.server import embedded_server, stop_embedded  # noqa: E402
+from liaocheng_news.db.server import throwaway_server  # noqa: E402
 from liaocheng_news.dedupe import sketch  # noqa: E402
 from liaocheng_news.dedupe.cluster import place  # noqa: E402
 
@@ -331,20 +329,11 @@ def main() -> None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
 
-    home = Path(tempfile.mkdtemp(prefix="lcn-bench-pg-"))
-    home.chmod(0o755)
-    server = embedded_server(home, cleanup_mode="delete")
-    try:
-        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+    with throwaway_server(prefix="lcn-bench-pg-") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ALTER SYSTEM SET max_wal_size = '8GB'")
             conn.execute("SELECT pg_reload_conf()")
-        run(server.get_uri(), sizes, args.samples, args.workers)
-    finally:
-        try:
-            server.cleanup()
-        finally:
-            stop_embedded(home / "pgdata")
-            shutil.rmtree(home, ignore_errors=True)
+        run(url, sizes, args.samples, args.workers)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from liaocheng_news.db import migrate as migrations
-from liaocheng_news.db.server import embedded_server, stop_embedded
+from liaocheng_news.db.server import throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -35,17 +33,8 @@ def pg_admin_url():
     if url:
         yield url
         return
-    home = Path(tempfile.mkdtemp(prefix="lcn-test-pg-"))
-    home.chmod(0o755)
-    server = embedded_server(home, cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        try:
-            server.cleanup()
-        finally:
-            stop_embedded(home / "pgdata")
-            shutil.rmtree(home, ignore_errors=True)
+    with throwaway_server(prefix="lcn-test-pg-") as url:
+        yield url
 
 
 def _admin(url: str) -> psycopg.Connection:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -77,3 +81,21 @@ def stop_embedded(pgdata: str | os.PathLike) -> None:
     except (OSError, ValueError):
         pass
     time.sleep(0.5)
+
+
+@contextmanager
+def throwaway_server(prefix: str = "lcn-tmp-pg-") -> Iterator[str]:
+    """An embedded PostgreSQL in a new temporary directory, stopped and deleted afterwards
+    (also when its postmaster outlived a killed owner); yields its superuser URL."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)  # pgserver runs postgres as its own user when started as root
+    server = embedded_server(home, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        try:
+            server.cleanup()
+        finally:
+            _embedded.pop(str(home / "pgdata"), None)
+            stop_embedded(home / "pgdata")
+            shutil.rmtree(home, ignore_errors=True)
