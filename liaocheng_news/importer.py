@@ -20,6 +20,7 @@ from pathlib import Path
 from liaocheng_news.items import Article
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import breadcrumb_parts
+from liaocheng_news.parsers.html import is_chrome_line, is_tail_heading
 from liaocheng_news.text.fields import clean_space, has_byline_label, parse_byline, parse_datetime, parse_print_note
 from liaocheng_news.text.normalise import Normaliser
 
@@ -36,12 +37,20 @@ PORTAL_MARKERS: list[tuple[str, re.Pattern[str]]] = [
 ]
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+?/[^\s<>\"']*\d[^\s<>\"']*\.(?:s?html?|htm)")
 BREADCRUMB = re.compile(r"(?:您的位置|当前位置|所在位置)\s*[:：]|^\S+(?:\s*>\s*\S+){2,}")
-# A line that opens the tail of the page: nothing after it is body.
-TAIL = re.compile(
-    r"^(?:新闻推荐|相关推荐|猜你喜欢|评论\s*[:：(（]|网友评论|频道推荐|热点阅读|热点排行|图文看点|相关文章推荐|相关文章|"
-    r"欢迎\s*发表评论|评论列表|暂无评论|关于我们|责任编辑\s*[:：]|编辑\s*[:：]|审核\s*[:：]|上一篇|下一篇|分享到)"
-)
-CHROME_LINE = re.compile(r"^(?:A\+\s*A-|分享|打印|关闭|字号[:：]?.*|【字体.*|返回顶部|Network|\S{0,6}正文\s+\d+\s+\d+)$")
+# Tail headings and chrome lines are the parsers' (parsers.html); these are what only text dumps show:
+# a mirror's comment box and counters, a footer line, a chrome word left by a copy-paste.
+_DUMP_TAIL = re.compile(r"^(?:欢迎\s*发表评论|评论列表|暂无评论|关于我们|分享到)")
+_DUMP_CHROME = re.compile(r"^(?:Network|\S{0,6}正文\s+\d+\s+\d+)$")
+
+
+def _is_tail(norm: str) -> bool:
+    return is_tail_heading(norm) or bool(_DUMP_TAIL.match(norm))
+
+
+def _is_chrome(norm: str) -> bool:
+    return is_chrome_line(norm) or bool(_DUMP_CHROME.match(norm))
+
+
 NAV_ITEM = re.compile(r"^[-•·\s]*\S{1,8}$")  # 要闻, - 政策解读 (nav and column lists)
 SENTENCE_END = re.compile(r"[。！？!?…”」』)）]$")
 
@@ -149,7 +158,7 @@ def _title_index(lines: list[_Line]) -> int:
     for i, ln in enumerate(lines):
         if _is_source_line(ln.norm):
             j = i - 1
-            while j >= 0 and (CHROME_LINE.match(lines[j].norm) or BREADCRUMB.search(lines[j].norm)):
+            while j >= 0 and (_is_chrome(lines[j].norm) or BREADCRUMB.search(lines[j].norm)):
                 j -= 1
             if j >= 0:
                 return j
@@ -165,7 +174,7 @@ def _title_index(lines: list[_Line]) -> int:
             run += 1
         if run >= 3:
             i += run
-        elif CHROME_LINE.match(lines[i].norm) or BREADCRUMB.search(lines[i].norm):
+        elif _is_chrome(lines[i].norm) or BREADCRUMB.search(lines[i].norm):
             i += 1
         else:
             return i
@@ -192,7 +201,7 @@ def _header(lines: list[_Line], title_index: int, title: str, portal: str) -> tu
     seen_byline = False
     while i < len(lines):
         norm = lines[i].norm
-        if norm == title or CHROME_LINE.match(norm):
+        if norm == title or _is_chrome(norm):
             pass
         elif _is_source_line(norm) or (len(norm) <= 40 and has_byline_label(norm)):
             meta["byline_lines"].append(norm)
@@ -217,9 +226,9 @@ def _body(lines: list[_Line], title: str, meta: dict) -> list[str]:
             meta["byline_lines"].append(norm)  # 编辑:李明 / 审核:刘飞 close the body
             ended = True
             continue
-        if ended or TAIL.match(norm):
+        if ended or _is_tail(norm):
             break
-        if norm == title or CHROME_LINE.match(norm):
+        if norm == title or _is_chrome(norm):
             continue
         if len(norm) <= 40 and re.match(r"^(?:文|图|记者|通讯员|本报记者|■)", norm) and has_byline_label(norm):
             meta["byline_lines"].append(norm)  # 文/记者 夏旭光 韩庆阳 图/资料图 at the end of a body
