@@ -1,10 +1,10 @@
 """Crawl throughput: the full pipeline into the archive vs a bare Scrapy spider, same pages.
 
 Generates a replay site of N lcxw article pages (from the lcxw fixture's template) with
-paginated list pages, serves it on 127.0.0.1 (in this process; each crawl runs in its own
-process), then crawls it twice:
+paginated list pages, serves it on 127.0.0.1 (in this process, so no crawl process pays for
+serving; each crawl runs in its own process and is measured alone), then crawls it three times:
 
-* full: ``liaocheng-news crawl --replay`` — the lcxw spider, parser, validate → normalise →
+* full: ``liaocheng-news crawl --replay-url`` — the lcxw spider, parser, validate → normalise →
   dedupe → store into a fresh embedded PostgreSQL archive;
 * bare: a plain Scrapy spider that follows the same list and article links, no parsing, no
   pipeline;
@@ -141,10 +141,10 @@ def main() -> None:
                 # warm the embedded archive up (initdb, migrations) outside the timed run
                 subprocess.run([py, "-m", "liaocheng_news.cli", "runs"], env=env, check=True,
                                capture_output=True)
-                full_s, full_cpu, full_rss = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay",
-                                            str(work / "site"), "lcxw", *settings], env)
-                only_s, only_cpu, _ = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay",
-                                               str(work / "site"), "lcxw", "-s", "ITEM_PIPELINES={}", *settings],
+                full_s, full_cpu, full_rss = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay-url",
+                                            server.url, "lcxw", *settings], env)
+                only_s, only_cpu, _ = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay-url",
+                                               server.url, "lcxw", "-s", "ITEM_PIPELINES={}", *settings],
                                               {**env, "LIAOCHENG_NEWS_HOME": str(work / "home-spider-only")})
                 bare_env = {**env, "LIAOCHENG_NEWS_REPLAY_URL": server.url}
                 bare_s, bare_cpu, bare_rss = measure([py, "-m", "scrapy", "runspider", str(work / "bare.py"),

@@ -135,6 +135,9 @@ def cmd_crawl(args) -> int:
     spider_args = _pairs(args.arg, "-a/--arg")
     count = _check_archive()
     server = None
+    replay_url = args.replay_url
+    if args.replay is not None and replay_url:
+        _die("--replay DIR and --replay-url URL are two ways to say the same thing: give one", 64)
     if args.replay is not None:
         from liaocheng_news.replay import ReplayServer, default_replay_dir
 
@@ -145,11 +148,15 @@ def cmd_crawl(args) -> int:
         if not directory.is_dir():
             _die(f"no replay directory {directory}", 66)
         server = ReplayServer(directory).start()
-        overrides["REPLAY_URL"] = server.url
+        replay_url = server.url
+        print(f"replaying recorded pages from {directory} at {server.url}", file=sys.stderr)
+    if replay_url:
+        if not replay_url.startswith(("http://", "https://")):
+            _die(f"--replay-url wants an http:// URL, not {replay_url!r}", 64)
+        overrides["REPLAY_URL"] = replay_url
         # one local server: no politeness delay needed (robots.txt is still read and obeyed)
         overrides.update({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_BACKOFF_BASE": 0.1,
                           "CONCURRENT_REQUESTS_PER_DOMAIN": 8, **overrides})
-        print(f"replaying recorded pages from {directory} at {server.url}", file=sys.stderr)
     try:
         if count == 0 and not args.no_seed:
             print("the archive is empty: importing the seed corpus first", file=sys.stderr)
@@ -162,7 +169,7 @@ def cmd_crawl(args) -> int:
             _die(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(portal_spiders())}", 64)
         for name in names:
             cls = spider_class(name)
-            kwargs = {**(cls.replay_args if server else {}), **spider_args}
+            kwargs = {**(cls.replay_args if replay_url else {}), **spider_args}
             try:
                 cls(**kwargs)  # bad spider arguments are a usage error, said before anything starts
             except (TypeError, ValueError) as exc:
@@ -284,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spiders", nargs="*")
     p.add_argument("--replay", nargs="?", const="", default=None, metavar="DIR",
                    help="crawl recorded pages served on 127.0.0.1 (default: the project's fixtures)")
+    p.add_argument("--replay-url", metavar="URL",
+                   help="crawl recorded pages a replay server already serves at URL "
+                        "(shared by several crawls; python -m liaocheng_news.replay DIR starts one)")
     p.add_argument("-a", "--arg", action="append", metavar="NAME=VALUE", help="spider argument")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting")
     p.add_argument("--no-seed", action="store_true", help="do not import the seed corpus into an empty archive")

@@ -141,3 +141,37 @@ class ReplayServer:
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m liaocheng_news.replay [DIR] [--port N]``: serve recorded pages until interrupted."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m liaocheng_news.replay", description=main.__doc__)
+    parser.add_argument("directory", nargs="?", help="replay directory (default: the project's fixtures)")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
+    args = parser.parse_args(argv)
+    try:
+        directory = Path(args.directory) if args.directory else default_replay_dir()
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 66
+    if not directory.is_dir():
+        print(f"no replay directory {directory}", file=sys.stderr)
+        return 66
+    server = ReplayServer(directory, port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with server:
+        print(server.url, flush=True)  # the first line of output is the URL to pass to --replay-url
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -70,6 +70,11 @@ MAX_LIST_PAGES = int(_env("LIAOCHENG_NEWS_MAX_LIST_PAGES", "50"))
 # base URL of a replay server (http://127.0.0.1:PORT); requests to portal hosts go there.
 REPLAY_URL = _env("LIAOCHENG_NEWS_REPLAY_URL")
 
+# --- Worker processes ----------------------------------------------------------------------
+# liaocheng_news.workers (spiders.base parsing, pipelines.store writing): worker processes for
+# the crawl's CPU-bound work; auto = one per CPU but one (at most 4), 0 = all in the crawl's process.
+CPU_WORKERS = _env("LIAOCHENG_NEWS_CPU_WORKERS", "auto")
+
 # --- Politeness --------------------------------------------------------------------------
 # User-Agent: names the project and the operator's contact (LIAOCHENG_NEWS_CONTACT).
 CONTACT = _env("LIAOCHENG_NEWS_CONTACT", "operator contact not set")

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from liaocheng_news.db import migrate as migrations
 from liaocheng_news.db.server import ArchiveUnavailable, database_url
@@ -27,6 +27,8 @@ from liaocheng_news.items import Article
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10
+# what a failing database (not bad data) raises: a write that meets one is retried later
+DATABASE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, ArchiveUnavailable, OSError)
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,16 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psycopg
-import psycopg_pool
-
+from liaocheng_news.db.archive import DATABASE_ERRORS
 from liaocheng_news.db.crawler import archive_for
 from liaocheng_news.db.server import ArchiveUnavailable, home_dir
+from liaocheng_news.db.writer import ArchiveWriter
 from liaocheng_news.items import Article, article_from_json, article_to_json
+from liaocheng_news.workers import cpu_workers
 
 logger = logging.getLogger(__name__)
 
 WRITTEN, UNAVAILABLE, REJECTED = "written", "unavailable", "rejected"
-DATABASE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout,
-                   ArchiveUnavailable, OSError)
 
 
 def spool_dir(settings) -> Path:
@@ -110,6 +108,10 @@ class StorePipeline:
                 asyncio.get_running_loop().call_soon(
                     lambda: asyncio.ensure_future(engine.close_spider_async(reason="archive_unavailable")))
         else:
+            if cpu_workers(self.crawler.settings.get("CPU_WORKERS", "auto")):
+                # batches are written by a writer process (db.writer), off the crawl's process
+                self.archive = ArchiveWriter(self.archive, self.crawler.settings.getfloat(
+                    "ARCHIVE_CONNECT_TIMEOUT", 10.0))
             await self._replay_spool()
         self._ticker = asyncio.ensure_future(self._tick())
 
@@ -129,7 +131,11 @@ class StorePipeline:
     async def close_spider(self):
         if self._ticker:
             self._ticker.cancel()
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            if isinstance(self.archive, ArchiveWriter):
+                await self.archive.close()
 
     async def flush(self) -> None:
         async with self.lock:

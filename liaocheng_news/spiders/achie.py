@@ -79,8 +79,8 @@ class AchieSpider(PortalSpider):
                 keep.append(link)
         return await super().to_fetch(keep)
 
-    def parse_article(self, response: Response, channel: str | None = None):
-        for item in super().parse_article(response, channel):
+    async def parse_article(self, response: Response, channel: str | None = None):
+        async for item in super().parse_article(response, channel):
             if isinstance(item, Article) and not is_about_liaocheng(item):
                 stats = self.crawler.stats
                 stats.inc_value("items_dropped")

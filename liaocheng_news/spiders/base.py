@@ -31,8 +31,10 @@ from scrapy.http import Response
 from liaocheng_news.db.crawler import archive_for
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.dedupe.urls import canonical_url
+from liaocheng_news.items import Article
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import DecodeError, NotAnArticle, Page
+from liaocheng_news.workers import WorkerLost, parse_article_page, parse_pool
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,13 @@ class PortalSpider(scrapy.Spider):
                                  cb_kwargs={"channel": channel, "first_url": url, "n": 1, "stale": 0})
 
     # -- the machinery ----------------------------------------------------------------------
+    async def parse_page(self, page: Page) -> Article:
+        """The parser's article for ``page``, parsed in a worker process (liaocheng_news.workers)."""
+        pool = parse_pool(self.crawler)
+        if pool.inline:
+            return self.parser.parse(page)
+        return await pool.run(parse_article_page, self.name, page.url, page.body, page.headers, page.status)
+
     @property
     def parser(self):
         if self._parser is None:
@@ -149,12 +158,17 @@ class PortalSpider(scrapy.Spider):
                                  cb_kwargs={"channel": channel, "first_url": first_url, "n": n + 1,
                                             "stale": stale})
 
-    def parse_article(self, response: Response, channel: str | None = None):
+    async def parse_article(self, response: Response, channel: str | None = None):
         stats = self.crawler.stats
         stats.inc_value("pages_fetched")
         stats.inc_value("articles_fetched")
         try:
-            article = self.parser.parse(page_from_response(response))
+            article = await self.parse_page(page_from_response(response))
+        except WorkerLost as exc:
+            stats.inc_value("items_dropped")
+            stats.inc_value("items_dropped/parser_crashed")
+            logger.error("dropped (parser_crashed): %s — %s", response.url, exc)
+            return
         except DecodeError as exc:
             stats.inc_value("items_dropped")
             stats.inc_value("items_dropped/bad_encoding")

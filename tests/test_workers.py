@@ -1,0 +1,84 @@
+"""Worker processes: the parse pool and its failure modes."""
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from liaocheng_news.parsers import NotAnArticle, Page, get_parser
+from liaocheng_news.workers import Offload, WorkerLost, cpu_workers, parse_article_page
+from tests.helpers import run
+
+
+def test_cpu_workers_setting():
+    assert cpu_workers(0) == 0
+    assert cpu_workers("3") == 3
+    assert cpu_workers("auto") == min(4, max(0, (os.cpu_count() or 1) - 1))
+    for bad in ("many", "-1"):
+        with pytest.raises(ValueError, match="CPU_WORKERS"):
+            cpu_workers(bad)
+
+
+def _pid():
+    return os.getpid()
+
+
+def _crash():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_work_runs_in_another_process_and_inline_with_zero_workers():
+    async def go():
+        pool = Offload(1)
+        try:
+            other = await pool.run(_pid)
+        finally:
+            await pool.close()
+        return other, await Offload(0).run(_pid)
+
+    other, inline = run(go())
+    assert other != os.getpid()
+    assert inline == os.getpid()
+
+
+def test_a_dead_worker_is_reported_and_the_next_call_gets_a_fresh_one():
+    async def go():
+        pool = Offload(1)
+        try:
+            with pytest.raises(WorkerLost, match="died"):
+                await pool.run(_crash)
+            return await pool.run(_pid)
+        finally:
+            await pool.close()
+
+    assert run(go()) != os.getpid()
+
+
+def test_parser_errors_cross_the_process_boundary():
+    async def go():
+        pool = Offload(1)
+        try:
+            return await pool.run(parse_article_page, "lcxw", "https://www.lcxw.cn/missing.html",
+                                  b"", {"Content-Type": "text/html"}, 404)
+        finally:
+            await pool.close()
+
+    with pytest.raises(NotAnArticle, match="HTTP 404"):
+        run(go())
+
+
+def test_a_page_parsed_in_a_worker_is_the_page_parsed_here():
+    html = Path(__file__).parent / "fixtures" / "lcxw" / "article-20260122-151679.html"
+    meta = json.loads(html.with_name(html.stem + ".meta.json").read_text(encoding="utf-8"))
+    page = (meta["url"], html.read_bytes(), meta["headers"], 200)
+
+    async def go():
+        pool = Offload(1)
+        try:
+            return await pool.run(parse_article_page, "lcxw", *page)
+        finally:
+            await pool.close()
+
+    assert run(go()) == get_parser("lcxw").parse(Page(*page))
