@@ -2,7 +2,8 @@
 
 Generates a replay site of N lcxw article pages (from the lcxw fixture's template) with
 paginated list pages, serves it on 127.0.0.1 (in this process, so no crawl process pays for
-serving; each crawl runs in its own process and is measured alone), then crawls it three times:
+serving; each crawl runs in its own process and is measured alone), then crawls it three ways,
+in ``--rounds`` interleaved rounds (a shared machine's speed drifts; medians are printed):
 
 * full: ``liaocheng-news crawl --replay-url`` — the lcxw spider, parser, validate → normalise →
   dedupe → store into a fresh embedded PostgreSQL archive;
@@ -12,10 +13,11 @@ serving; each crawl runs in its own process and is measured alone), then crawls 
   what the pipelines (validate, normalise, dedupe, store) cost.
 
 Prints pages/s of each, the ratios full/bare (the issue's target: ≥ 0.7) and full/spider-only,
-in wall time and in the crawl process's CPU time, and each run's peak RSS at two sizes (memory
-should stay flat as the page count grows).
+in wall time and in CPU time (the crawl process with its worker processes, not PostgreSQL or the
+replay server), and the largest peak RSS of one process at two sizes (memory should stay flat
+as the page count grows).  Every archived crawl gets a fresh archive, started outside the timing.
 
-    .venv/bin/python bench/crawl.py [--pages 1000,4000]
+    .venv/bin/python bench/crawl.py [--pages 1000,4000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,42 +122,62 @@ def measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", default="1000,4000", help="article page counts, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the three crawls, interleaved; medians are printed")
     args = parser.parse_args()
     py = sys.executable
     settings = ["-s", "LOG_LEVEL=WARNING", "-s", "MAX_LIST_PAGES=100000",
                 "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-    print("rates in pages per second of wall time (p/s), and per second of the crawl process's CPU time (p/cpu-s)")
+    print(f"medians of {args.rounds} interleaved rounds; rates in pages per second of wall time (p/s) and of "
+          "CPU time (p/cpu-s: the crawl process and its workers)")
     print(f"{'pages':>6} {'full p/s':>9} {'bare p/s':>9} {'full/bare':>9} {'full p/cpu-s':>13} {'bare p/cpu-s':>13} "
           f"{'full/bare':>9} {'spider-only p/s':>16} {'full/spider-only':>17} {'full RSS MiB':>13} {'bare RSS MiB':>13}")
     for n in [int(x) for x in args.pages.split(",")]:
         work = Path(tempfile.mkdtemp(prefix="lcn-bench-crawl-"))
         work.chmod(0o755)
+        runs: dict[str, list[tuple[float, float, float]]] = {"full": [], "only": [], "bare": []}
         try:
             total = generate(work / "site", n)
             (work / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
             with ReplayServer(work / "site") as server:
-                env = {**os.environ, "LIAOCHENG_NEWS_HOME": str(work / "home"),
-                       "LIAOCHENG_NEWS_LOG_LEVEL": "WARNING"}
-                # warm the embedded archive up (initdb, migrations) outside the timed run
-                subprocess.run([py, "-m", "liaocheng_news.cli", "runs"], env=env, check=True,
-                               capture_output=True)
-                full_s, full_cpu, full_rss = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay-url",
-                                            server.url, "lcxw", *settings], env)
-                only_s, only_cpu, _ = measure([py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay-url",
-                                               server.url, "lcxw", "-s", "ITEM_PIPELINES={}", *settings],
-                                              {**env, "LIAOCHENG_NEWS_HOME": str(work / "home-spider-only")})
-                bare_env = {**env, "LIAOCHENG_NEWS_REPLAY_URL": server.url}
-                bare_s, bare_cpu, bare_rss = measure([py, "-m", "scrapy", "runspider", str(work / "bare.py"),
-                                            "-s", f"REPLAY_URL={server.url}", "-s", "DOWNLOAD_DELAY=0",
-                                            "-s", "AUTOTHROTTLE_ENABLED=False", *settings], bare_env)
-            full_rate, bare_rate = total / full_s, total / bare_s
-            full_cpu_rate, bare_cpu_rate = total / full_cpu, total / bare_cpu
-            print(f"{n:>6} {full_rate:>9.1f} {bare_rate:>9.1f} {full_rate / bare_rate:>9.2f} "
-                  f"{full_cpu_rate:>13.1f} {bare_cpu_rate:>13.1f} {full_cpu_rate / bare_cpu_rate:>9.2f} "
-                  f"{total / only_s:>16.1f} {only_s / full_s:>17.2f} {full_rss:>13.0f} {bare_rss:>13.0f}")
+                base_env = {**os.environ, "LIAOCHENG_NEWS_LOG_LEVEL": "WARNING"}
+                crawl = [py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay-url", server.url, "lcxw"]
+                commands = {
+                    "full": crawl + settings,
+                    "only": crawl + ["-s", "ITEM_PIPELINES={}", *settings],
+                    "bare": [py, "-m", "scrapy", "runspider", str(work / "bare.py"), "-s", f"REPLAY_URL={server.url}",
+                             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *settings],
+                }
+                for r in range(args.rounds):
+                    order = ["bare", "full", "only"]
+                    order = order[r % 3:] + order[:r % 3]  # no crawl always runs first
+                    for kind in order:
+                        env = {**base_env, "LIAOCHENG_NEWS_HOME": str(work / f"home-{kind}-{r}")}
+                        if kind == "bare":
+                            env["LIAOCHENG_NEWS_REPLAY_URL"] = server.url
+                        else:  # a fresh archive, started (initdb, migrations) outside the timed run
+                            subprocess.run([py, "-m", "liaocheng_news.cli", "runs"], env=env, check=True,
+                                           capture_output=True)
+                        runs[kind].append(measure(commands[kind], env))
+                        if kind != "bare":
+                            subprocess.run(["pkill", "-f", f"postgres -D {work}/home-{kind}-{r}"], check=False)
+            rate = {k: median([total / s for s, _, _ in v]) for k, v in runs.items()}
+            cpu_rate = {k: median([total / c for _, c, _ in v]) for k, v in runs.items()}
+            ratio = median([b[0] / f[0] for f, b in zip(runs["full"], runs["bare"])])
+            cpu_ratio = median([b[1] / f[1] for f, b in zip(runs["full"], runs["bare"])])
+            only_ratio = median([o[0] / f[0] for f, o in zip(runs["full"], runs["only"])])
+            rss = {k: max(m for _, _, m in v) for k, v in runs.items()}
+            print(f"{n:>6} {rate['full']:>9.1f} {rate['bare']:>9.1f} {ratio:>9.2f} "
+                  f"{cpu_rate['full']:>13.1f} {cpu_rate['bare']:>13.1f} {cpu_ratio:>9.2f} "
+                  f"{rate['only']:>16.1f} {only_ratio:>17.2f} {rss['full']:>13.0f} {rss['bare']:>13.0f}",
+                  flush=True)
         finally:
             subprocess.run(["pkill", "-f", f"postgres -D {work}"], check=False)
             shutil.rmtree(work, ignore_errors=True)

@@ -190,8 +190,8 @@ class Archive:
         cur = conn.cursor(row_factory=dict_row)
         seen = a.fetched_at or now  # a spooled item keeps the time it was fetched
         row = await (await cur.execute(_INSERT, [*_row_values(a), run_id, seen, seen, now])).fetchone()
-        if row is not None:
-            placement = await cluster.place(conn, row["id"])
+        if row is not None:  # a new row, inserted under the placement lock store() took
+            placement = await cluster.place(conn, row["id"], new=(a.title, a.body_text, a.content_hash))
             return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome, placement.created)
         old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
         if not _changed(old, a):

@@ -182,16 +182,22 @@ async def choose_canonical(conn: psycopg.AsyncConnection, story_id: int) -> None
     await conn.execute(_CHOOSE_CANONICAL, _rule_params(story=story_id))
 
 
-async def place(conn: psycopg.AsyncConnection, article_id: int) -> Placement:
+async def place(conn: psycopg.AsyncConnection, article_id: int,
+                new: tuple[str, str, str | None] | None = None) -> Placement:
     """Put the stored article ``article_id`` into its story (see the module docstring).
 
     A new article costs three round trips: lock and read; candidates; one write statement.
+    A caller that has just inserted the article under the placement lock (:func:`lock_placement`)
+    passes its ``(title, body, content_hash)`` as ``new`` and saves the first one.
     """
     _check_transaction(conn)
-    row = await (await conn.execute(_LOCK_AND_READ, (PLACE_LOCK, article_id))).fetchone()
-    if row is None:
-        raise LookupError(f"no article with id {article_id}")
-    title, body, content_hash, previous = row
+    if new is not None:
+        (title, body, content_hash), previous = new, None
+    else:
+        row = await (await conn.execute(_LOCK_AND_READ, (PLACE_LOCK, article_id))).fetchone()
+        if row is None:
+            raise LookupError(f"no article with id {article_id}")
+        title, body, content_hash, previous = row
     mine = sketch.sketch_body(body)
     params = {"keys": mine.bands, "id": article_id, "limit": MAX_CANDIDATES, "per_band": MAX_PER_BAND,
               "hash": content_hash, "exact": bool(sketch.key_text(body)), "previous": previous}
