@@ -61,6 +61,12 @@ def load_pages(directory: Path) -> dict[str, Recorded]:
     return pages
 
 
+class _Server(ThreadingHTTPServer):
+    # a crawl opens 16 connections at once (more with CONCURRENT_REQUESTS); socketserver's
+    # backlog of 5 drops the rest's SYNs, and each dropped one costs the crawler a 1 s retransmit
+    request_queue_size = 128
+
+
 class ReplayServer:
     """A threaded HTTP server on 127.0.0.1 (an ephemeral port unless one is given)."""
 
@@ -78,7 +84,7 @@ class ReplayServer:
             def log_message(self, *args):  # quiet: the crawl logs its own requests
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = _Server(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="replay-server", daemon=True)
 

@@ -10,30 +10,35 @@ worker processes:
 * archive writes (:mod:`liaocheng_news.pipelines.store` → :mod:`liaocheng_news.db.writer`), in
   one writer process per crawl that holds its own database connection.
 
-Workers start by the ``forkserver`` method: a fresh interpreter that imports the parsing and
-archive modules once and forks a worker from that clean state (never a fork of a process that
-runs an event loop and threads).  ``CPU_WORKERS = 0`` keeps everything in the crawl's process,
-as on a one-CPU machine.
+A worker is a fresh interpreter (``sys.executable``, with the crawl's import path) that reads
+pickled calls on its stdin and answers on its stdout.  The crawl's process talks to it through
+asyncio pipe transports and starts no thread of its own: a thread there (as a
+``ProcessPoolExecutor`` has) would fight the reactor for the GIL on every socket call and cost
+more than the work it moves (measured with ``bench/crawl.py``).  ``CPU_WORKERS = 0`` keeps
+everything in the crawl's process, as on a one-CPU machine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import json
 import logging
-import multiprocessing
 import os
+import pickle
+import struct
+import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# imported once by the fork server, so a new worker starts in milliseconds
-PRELOAD = ["liaocheng_news.parsers.lcxw", "liaocheng_news.db.writer", "liaocheng_news.dedupe.cluster"]
 MAX_AUTO_WORKERS = 4
+_HEADER = struct.Struct("!Q")  # a frame: its length, then a pickle
+# a worker is a fresh interpreter with the crawl's import path (also an egg's, under scrapyd)
+_BOOT = "import json, sys; sys.path[:] = json.loads(sys.argv[1]); from liaocheng_news.workers import serve; serve()"
 
 
 def cpu_workers(value: Any) -> int:
@@ -50,22 +55,93 @@ def cpu_workers(value: Any) -> int:
     return workers
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(workers, mp_context=context)
+class WorkerLost(RuntimeError):
+    """A worker process died while (or before) running a call."""
+
+
+class _Worker:
+    """One worker process: calls go down its stdin, results come back on its stdout, in order."""
+
+    def __init__(self, proc: asyncio.subprocess.Process):
+        self.proc = proc
+        self.pending: collections.deque[asyncio.Future] = collections.deque()
+        self.alive = True
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def start(cls) -> "_Worker":
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _BOOT, json.dumps(sys.path),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        return cls(proc)
+
+    async def call(self, fn: Callable, args: tuple) -> Any:
+        payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append(future)
+        try:
+            self.proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+            await self.proc.stdin.drain()
+        except (ConnectionError, RuntimeError) as exc:  # the pipe closed under us: the worker is gone
+            self._lose(f"cannot send to worker {self.proc.pid}: {exc}")
+        return await future
+
+    async def _read(self) -> None:
+        stdout = self.proc.stdout
+        try:
+            while True:
+                size = _HEADER.unpack(await stdout.readexactly(_HEADER.size))[0]
+                ok, value = pickle.loads(await stdout.readexactly(size))
+                future = self.pending.popleft()
+                if future.done():  # its caller was cancelled
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            code = await self.proc.wait()
+            self._lose(f"worker {self.proc.pid} died (exit status {code})")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a garbled frame: this worker cannot be trusted
+            self._lose(f"bad answer from worker {self.proc.pid}: {exc!r}")
+            self.proc.kill()
+
+    def _lose(self, why: str) -> None:
+        self.alive = False
+        while self.pending:
+            future = self.pending.popleft()
+            if not future.done():
+                future.set_exception(WorkerLost(why))
+
+    async def close(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.stdin.close()  # end of input: the worker finishes what it has and exits
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        try:
+            await self.reader
+        except asyncio.CancelledError:
+            pass
 
 
 class Offload:
     """Runs picklable functions in worker processes (or inline with 0 workers), awaitably.
 
-    A worker that dies (killed, out of memory) breaks the pool; the call raises
-    :class:`WorkerLost` and the next call starts a fresh pool.
+    No thread of the crawl's process takes part: a worker's pipes are asyncio transports, so the
+    reactor never fights a thread for the GIL.  A call goes to the worker with the fewest calls
+    in hand.  A worker that dies (killed, out of memory) fails the calls it held with
+    :class:`WorkerLost`; the next call starts a new one.
     """
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._executor: ProcessPoolExecutor | None = None
+        self._pool: list[_Worker] = []
+        self._starting: asyncio.Lock | None = None
 
     @property
     def inline(self) -> bool:
@@ -74,26 +150,48 @@ class Offload:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self.inline:
             return fn(*args)
-        if self._executor is None:
-            self._executor = process_pool(self.workers)
-        executor = self._executor
-        try:
-            return await asyncio.wrap_future(executor.submit(fn, *args))
-        except BrokenProcessPool as exc:
-            if self._executor is executor:
-                self._executor = None
-                executor.shutdown(wait=False, cancel_futures=True)
-            raise WorkerLost(f"a worker process died: {exc}") from None
+        return await (await self._worker()).call(fn, args)
+
+    async def _worker(self) -> _Worker:
+        self._pool[:] = [w for w in self._pool if w.alive]
+        best = min(self._pool, key=lambda w: len(w.pending), default=None)
+        if best is not None and (not best.pending or len(self._pool) >= self.workers):
+            return best
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:  # one start at a time; the others then share it
+            self._pool[:] = [w for w in self._pool if w.alive]
+            if len(self._pool) < self.workers:
+                self._pool.append(await _Worker.start())
+            return min(self._pool, key=lambda w: len(w.pending))
 
     async def close(self) -> None:
-        """Stop the workers after the work already given to them (off the event loop)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
+        """Stop the workers after the calls already given to them."""
+        pool = list(self._pool)
+        self._pool.clear()
+        await asyncio.gather(*(w.close() for w in pool))
 
 
-class WorkerLost(RuntimeError):
-    """A worker process died while (or before) running a call."""
+def serve() -> None:
+    """A worker's loop: read a call from stdin, answer on stdout, until stdin closes."""
+    inp = os.fdopen(os.dup(0), "rb")
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, never into the answers
+    while True:
+        header = inp.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return
+        fn, args = pickle.loads(inp.read(_HEADER.unpack(header)[0]))
+        try:
+            answer = (True, fn(*args))
+        except Exception as exc:  # noqa: BLE001 - the caller gets it, as if the call ran there
+            answer = (False, exc)
+        try:
+            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - an answer that does not pickle
+            payload = pickle.dumps((False, RuntimeError(f"unpicklable answer: {exc!r}: {answer[1]!r}")))
+        out.write(_HEADER.pack(len(payload)) + payload)
+        out.flush()
 
 
 # -- the parse pool ------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class ArchiveWriter:
         try:
             return await self._offload.run(_store, self.url, self.timeout, list(articles), run_id, now)
         except WorkerLost as exc:
-            raise WriteUnavailable(f"the archive writer process died: {exc}") from None
+            raise WriteUnavailable(f"the archive writer process is gone: {exc}") from None
 
     async def close(self) -> None:
         await self._offload.close()

@@ -85,16 +85,21 @@ _CHROME_MAX_LEN = 100  # a longer line is story text even if it starts like a by
 
 @functools.cache
 def _alnum_table() -> np.ndarray:
-    """``str.isalnum`` of every code point, as a lookup array (built once, ~0.2 s)."""
-    table = np.zeros(0x110000, dtype=bool)
-    table[[cp for cp in range(0x110000) if chr(cp).isalnum()]] = True
-    return table
+    """``str.isalnum`` of every BMP code point, as a lookup array (built once, ~15 ms)."""
+    return np.fromiter((chr(cp).isalnum() for cp in range(0x10000)), dtype=bool, count=0x10000)
 
 
 def _alnum_only(text: str) -> str:
     """``text`` without non-alphanumerics; numpy instead of ``re`` (five times faster on Chinese)."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    return cps[_alnum_table()[cps]].tobytes().decode("utf-32-le")
+    astral = cps > 0xFFFF
+    if astral.any():  # rare (CJK extension B+, emoji): asked one by one
+        keep = np.zeros(len(cps), dtype=bool)
+        keep[~astral] = _alnum_table()[cps[~astral]]
+        keep[astral] = [chr(cp).isalnum() for cp in cps[astral]]
+    else:
+        keep = _alnum_table()[cps]
+    return cps[keep].tobytes().decode("utf-32-le")
 
 
 def key_text(text: str) -> str:
