@@ -133,6 +133,13 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 def cmd_crawl(args) -> int:
     overrides = _pairs(args.set, "-s/--set")
     spider_args = _pairs(args.arg, "-a/--arg")
+    from liaocheng_news import settings as defaults
+    from liaocheng_news.workers import cpu_workers
+
+    try:
+        cpu_workers(overrides.get("CPU_WORKERS", defaults.CPU_WORKERS))
+    except ValueError as exc:
+        _die(str(exc), 64)
     count = _check_archive()
     server = None
     replay_url = args.replay_url

@@ -115,6 +115,9 @@ def test_the_main_job_seeds_an_empty_archive_from_the_packaged_corpus(archive_ur
     (["crawl", "nosuch"], "unknown spider"),
     (["normalize", "/nonexistent/file.txt"], "cannot read"),
     (["export", "--since", "yesterday"], "ISO date"),
+    (["crawl", "--replay", "tests/fixtures", "--replay-url", "http://127.0.0.1:9", "lcxw"], "give one"),
+    (["crawl", "--replay-url", "ftp://127.0.0.1/", "lcxw"], "http:// URL"),
+    (["crawl", "-s", "CPU_WORKERS=many", "lcxw"], "CPU_WORKERS"),
 ])
 def test_usage_errors_are_one_clear_line(args, message, archive_url, tmp_path):
     result = cli(*args, env_url=archive_url, home=tmp_path)

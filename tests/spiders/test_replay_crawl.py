@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -90,3 +91,31 @@ def test_scrapy_list_shows_the_portals():
     portals = {name for name, portal in PORTALS.items() if portal.kind != "unknown" and name != "mirror"}
     assert portals == {"lcxw", "yybnet", "lcrb", "achie", "liaocheng_gov", "dzwww_liaocheng", "lcxw_app"}
     assert portals <= names and names - portals == {"import"}
+
+
+def _archived(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT a.url, a.title, a.body, a.published_at, a.channel, a.content_hash, a.normalisation, "
+            "s.canonical_article_id = a.id FROM articles a JOIN stories s ON s.id = a.story_id "
+            "ORDER BY a.url").fetchall()
+
+
+def test_workers_archive_what_the_crawl_process_alone_archives(archive_url, empty_database_url, tmp_path):
+    """Parsing and writing in worker processes (CPU_WORKERS=2) changes nothing in the archive,
+    and a crawl pointed at a running replay server (--replay-url) is the same crawl."""
+    from liaocheng_news.replay import ReplayServer
+
+    replay_crawl("lcxw", "yybnet", "-s", "CPU_WORKERS=0", url=archive_url, home=tmp_path / "inline",
+                 replay_dir=FIXTURES)
+    with ReplayServer(FIXTURES) as server:
+        env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": empty_database_url,
+               "LIAOCHENG_NEWS_HOME": str(tmp_path / "workers"), "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
+        result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
+                                 "--replay-url", server.url, "lcxw", "yybnet", "-s", "CPU_WORKERS=2"],
+                                env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert server.requests, "the crawl went to the running replay server"
+    inline, workers = _archived(archive_url), _archived(empty_database_url)
+    assert len(inline) >= 6
+    assert workers == inline
