@@ -182,17 +182,31 @@ class Archive:
                 # the story decision is serialised across processes; take its lock before any
                 # row lock, so two writers of the same URLs cannot deadlock
                 await cluster.lock_placement(conn)
-                for a in articles:
-                    results.append(await self._store_one(conn, cluster, a, run_id, now))
+                new_ids = await self._insert_new(conn, articles, run_id, now)
+                for a, new_id in zip(articles, new_ids, strict=True):
+                    results.append(await self._store_one(conn, cluster, a, new_id, run_id, now))
         return results
 
-    async def _store_one(self, conn, cluster, a: Article, run_id, now) -> StoreResult:
+    @staticmethod
+    async def _insert_new(conn, articles: Sequence[Article], run_id, now) -> list[int | None]:
+        """Insert the batch's rows in one pipelined round trip: each new row's id, None for a URL
+        already archived (left as it is, for :meth:`_store_one` to compare)."""
+        cur = conn.cursor()
+        # a spooled item keeps the time it was fetched
+        await cur.executemany(_INSERT, [[*_row_values(a), run_id, a.fetched_at or now, a.fetched_at or now, now]
+                                        for a in articles], returning=True)
+        ids: list[int | None] = []
+        async for result in cur.results():
+            row = await result.fetchone()
+            ids.append(row[0] if row else None)
+        return ids
+
+    async def _store_one(self, conn, cluster, a: Article, new_id: int | None, run_id, now) -> StoreResult:
+        if new_id is not None:  # a new row, inserted under the placement lock store() took
+            placement = await cluster.place(conn, new_id, new=(a.title, a.body_text, a.content_hash))
+            return StoreResult(a.url, new_id, "new", placement.story_id, placement.outcome, placement.created)
+        seen = a.fetched_at or now
         cur = conn.cursor(row_factory=dict_row)
-        seen = a.fetched_at or now  # a spooled item keeps the time it was fetched
-        row = await (await cur.execute(_INSERT, [*_row_values(a), run_id, seen, seen, now])).fetchone()
-        if row is not None:  # a new row, inserted under the placement lock store() took
-            placement = await cluster.place(conn, row["id"], new=(a.title, a.body_text, a.content_hash))
-            return StoreResult(a.url, row["id"], "new", placement.story_id, placement.outcome, placement.created)
         old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
         if not _changed(old, a):
             await conn.execute(_TOUCH, (seen, old["id"]))
