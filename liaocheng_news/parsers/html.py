@@ -81,6 +81,9 @@ def select_all(node: Selector, queries: str | tuple[str, ...] | list[str]) -> li
     return []
 
 
+_TEXT_NODES = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+
+
 def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
     """All text of a node (not scripts/styles), blanks collapsed.
 
@@ -96,8 +99,7 @@ def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
         return clean_space(element)
     if not isinstance(element.tag, str) or element.tag in ("script", "style"):
         return ""
-    parts = element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")
-    return clean_space(sep.join(str(part) for part in parts))
+    return clean_space(sep.join(_TEXT_NODES(element)))
 
 
 def first_text(node: Selector, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
