@@ -74,6 +74,9 @@ REPLAY_URL = _env("LIAOCHENG_NEWS_REPLAY_URL")
 # liaocheng_news.workers (spiders.base parsing, pipelines.store writing): worker processes for
 # the crawl's CPU-bound work; auto = one per CPU but one (at most 4), 0 = all in the crawl's process.
 CPU_WORKERS = _env("LIAOCHENG_NEWS_CPU_WORKERS", "auto")
+# liaocheng_news.workers (spiders.base): seconds a page's parse may take; then its worker is
+# killed and the page dropped as items_dropped/parser_crashed (0 = no limit)
+PARSE_TIMEOUT = float(_env("LIAOCHENG_NEWS_PARSE_TIMEOUT", "60"))
 
 # --- Politeness --------------------------------------------------------------------------
 # User-Agent: names the project and the operator's contact (LIAOCHENG_NEWS_CONTACT).

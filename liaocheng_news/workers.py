@@ -56,7 +56,14 @@ def cpu_workers(value: Any) -> int:
 
 
 class WorkerLost(RuntimeError):
-    """A worker process died while (or before) running a call."""
+    """A worker process died while (or before) running a call.
+
+    ``culprit``: the call was the one running when the worker died (it may be the cause); a
+    call that was only queued behind it is not."""
+
+    def __init__(self, message: str, culprit: bool = True):
+        super().__init__(message)
+        self.culprit = culprit
 
 
 class _Worker:
@@ -110,10 +117,18 @@ class _Worker:
 
     def _lose(self, why: str) -> None:
         self.alive = False
+        first = True  # the call the worker was running when it died; the others only queued
         while self.pending:
             future = self.pending.popleft()
             if not future.done():
-                future.set_exception(WorkerLost(why))
+                future.set_exception(WorkerLost(why, culprit=first))
+            first = False
+
+    def kill(self, why: str) -> None:
+        """Stop a worker that hangs; the calls it held fail (queued ones may be tried again)."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+        self._lose(why)
 
     async def close(self) -> None:
         if self.proc.returncode is None:
@@ -138,8 +153,9 @@ class Offload:
     :class:`WorkerLost`; the next call starts a new one.
     """
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, timeout: float | None = None):
         self.workers = workers
+        self.timeout = timeout  # seconds one call may take before its worker is killed
         self._pool: list[_Worker] = []
         self._starting: asyncio.Lock | None = None
 
@@ -148,9 +164,37 @@ class Offload:
         return self.workers == 0
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker.  A call whose worker died under another call is tried once
+        more on a fresh worker; a call that itself kills its worker, or runs over ``timeout``
+        (its worker is then killed), raises :class:`WorkerLost`."""
         if self.inline:
             return fn(*args)
-        return await (await self._worker()).call(fn, args)
+        for attempt in (1, 2):
+            worker = await self._worker()
+            try:
+                return await asyncio.wait_for(worker.call(fn, args), self.timeout)
+            except asyncio.TimeoutError:
+                worker.kill(f"a call ran over {self.timeout:g} s")
+                raise WorkerLost(f"{getattr(fn, '__name__', fn)} ran over {self.timeout:g} s; "
+                                 f"worker {worker.proc.pid} killed") from None
+            except WorkerLost as exc:
+                if attempt == 2 or exc.culprit:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def start(self, warm: Callable[..., Any] | None = None, *args: Any) -> None:
+        """Start every worker now (each calls ``warm(*args)``, e.g. to import a parser), so the
+        first real calls do not wait for an interpreter to boot."""
+        if self.inline:
+            return
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            self._pool[:] = [w for w in self._pool if w.alive]
+            while len(self._pool) < self.workers:
+                self._pool.append(await _Worker.start())
+        if warm is not None:
+            await asyncio.gather(*(w.call(warm, args) for w in list(self._pool)))
 
     async def _worker(self) -> _Worker:
         self._pool[:] = [w for w in self._pool if w.alive]
@@ -199,10 +243,11 @@ _ATTR = "_liaocheng_news_parse_pool"
 
 
 def parse_pool(crawler) -> Offload:
-    """The crawler's parse pool (``CPU_WORKERS`` setting), closed at engine stop."""
+    """The crawler's parse pool (``CPU_WORKERS``, ``PARSE_TIMEOUT`` settings), closed at engine stop."""
     pool = getattr(crawler, _ATTR, None)
     if pool is None:
-        pool = Offload(cpu_workers(crawler.settings.get("CPU_WORKERS", "auto")))
+        pool = Offload(cpu_workers(crawler.settings.get("CPU_WORKERS", "auto")),
+                       timeout=crawler.settings.getfloat("PARSE_TIMEOUT", 60.0) or None)
         setattr(crawler, _ATTR, pool)
         from scrapy import signals
 
@@ -217,11 +262,22 @@ def parse_pool(crawler) -> Offload:
 _parsers: dict[str, Any] = {}  # a worker's parser per portal
 
 
-def parse_article_page(portal: str, url: str, body: bytes, headers: Mapping[str, str], status: int):
-    """A portal parser's :class:`~liaocheng_news.items.Article` for a page (runs in a worker)."""
-    from liaocheng_news.parsers import Page, get_parser
-
+def portal_parser(portal: str):
+    """The portal's parser, made once per worker (also the warm-up call: it imports the parser)."""
     parser = _parsers.get(portal)
     if parser is None:
+        from liaocheng_news.parsers import get_parser
+
         parser = _parsers[portal] = get_parser(portal)
-    return parser.parse(Page(url=url, body=body, headers=headers, status=status))
+    return parser
+
+
+def warm_parser(portal: str) -> None:
+    portal_parser(portal)
+
+
+def parse_article_page(portal: str, url: str, body: bytes, headers: Mapping[str, str], status: int):
+    """A portal parser's :class:`~liaocheng_news.items.Article` for a page (runs in a worker)."""
+    from liaocheng_news.parsers import Page
+
+    return portal_parser(portal).parse(Page(url=url, body=body, headers=headers, status=status))

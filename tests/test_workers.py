@@ -1,5 +1,6 @@
 """Worker processes: the parse pool and its failure modes."""
 
+import asyncio
 import json
 import os
 import signal
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from liaocheng_news.parsers import NotAnArticle, Page, get_parser
-from liaocheng_news.workers import Offload, WorkerLost, cpu_workers, parse_article_page
+from liaocheng_news.workers import Offload, WorkerLost, cpu_workers, parse_article_page, warm_parser
 from tests.helpers import run
 
 
@@ -82,3 +83,39 @@ def test_a_page_parsed_in_a_worker_is_the_page_parsed_here():
             await pool.close()
 
     assert run(go()) == get_parser("lcxw").parse(Page(*page))
+
+
+def _sleep(seconds):
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_call_over_its_time_is_cut_short_and_calls_queued_behind_it_go_on():
+    async def go():
+        pool = Offload(1, timeout=1)
+        try:
+            await pool.start()
+            hung = asyncio.ensure_future(pool.run(_sleep, 30))
+            await asyncio.sleep(0.1)
+            queued = asyncio.ensure_future(pool.run(_pid))  # waits behind the hung call
+            with pytest.raises(WorkerLost, match="ran over 1 s"):
+                await hung
+            return await queued  # tried again on a fresh worker
+        finally:
+            await pool.close()
+
+    assert run(go()) != os.getpid()
+
+
+def test_start_boots_the_workers_and_warms_them():
+    async def go():
+        pool = Offload(2)
+        try:
+            await pool.start(warm_parser, "lcxw")
+            return len(pool._pool), {w.proc.returncode for w in pool._pool}
+        finally:
+            await pool.close()
+
+    assert run(go()) == (2, {None})

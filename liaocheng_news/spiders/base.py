@@ -20,12 +20,14 @@ parser (liaocheng_news.parsers), with no Scrapy in the parser.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta, timezone
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 
 from liaocheng_news.db.crawler import archive_for
@@ -34,7 +36,7 @@ from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.items import Article
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import DecodeError, NotAnArticle, Page
-from liaocheng_news.workers import WorkerLost, parse_article_page, parse_pool
+from liaocheng_news.workers import WorkerLost, parse_article_page, parse_pool, warm_parser
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,23 @@ class PortalSpider(scrapy.Spider):
                                  cb_kwargs={"channel": channel, "first_url": url, "n": 1, "stale": 0})
 
     # -- the machinery ----------------------------------------------------------------------
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._start_workers, signal=signals.spider_opened)
+        return spider
+
+    def _start_workers(self, spider) -> None:
+        """Boot the parse workers while robots.txt and the first lists download (not awaited:
+        the crawl does not wait for them)."""
+        self._warming = asyncio.ensure_future(self._warm_workers())
+
+    async def _warm_workers(self) -> None:
+        try:
+            await parse_pool(self.crawler).start(warm_parser, self.name)
+        except Exception as exc:  # noqa: BLE001 - the first parse starts them again, or says why
+            logger.warning("parse workers did not start ahead of the crawl: %s", exc)
+
     async def parse_page(self, page: Page) -> Article:
         """The parser's article for ``page``, parsed in a worker process (liaocheng_news.workers)."""
         pool = parse_pool(self.crawler)
