@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,33 @@ import pytest
 from liaocheng_news.parsers import NotAnArticle, Page, get_parser
 from liaocheng_news.workers import Offload, WorkerLost, cpu_workers, parse_article_page, warm_parser
 from tests.helpers import run
+
+ARTICLE = Path(__file__).parent / "fixtures" / "lcxw" / "article-20260122-151679.html"
+
+
+def with_pool(use, workers: int = 1, timeout: float | None = None):
+    """``await use(pool)`` with a fresh Offload, closed afterwards; the result."""
+    async def go():
+        pool = Offload(workers, timeout=timeout)
+        try:
+            return await use(pool)
+        finally:
+            await pool.close()
+
+    return run(go())
+
+
+def _pid():
+    return os.getpid()
+
+
+def _crash():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
+    return os.getpid()
 
 
 def test_cpu_workers_setting():
@@ -22,100 +50,48 @@ def test_cpu_workers_setting():
             cpu_workers(bad)
 
 
-def _pid():
-    return os.getpid()
-
-
-def _crash():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
 def test_work_runs_in_another_process_and_inline_with_zero_workers():
-    async def go():
-        pool = Offload(1)
-        try:
-            other = await pool.run(_pid)
-        finally:
-            await pool.close()
-        return other, await Offload(0).run(_pid)
-
-    other, inline = run(go())
-    assert other != os.getpid()
-    assert inline == os.getpid()
+    assert with_pool(lambda pool: pool.run(_pid)) != os.getpid()
+    assert with_pool(lambda pool: pool.run(_pid), workers=0) == os.getpid()
 
 
 def test_a_dead_worker_is_reported_and_the_next_call_gets_a_fresh_one():
-    async def go():
-        pool = Offload(1)
-        try:
-            with pytest.raises(WorkerLost, match="died"):
-                await pool.run(_crash)
-            return await pool.run(_pid)
-        finally:
-            await pool.close()
+    async def use(pool):
+        with pytest.raises(WorkerLost, match="died"):
+            await pool.run(_crash)
+        return await pool.run(_pid)
 
-    assert run(go()) != os.getpid()
-
-
-def test_parser_errors_cross_the_process_boundary():
-    async def go():
-        pool = Offload(1)
-        try:
-            return await pool.run(parse_article_page, "lcxw", "https://www.lcxw.cn/missing.html",
-                                  b"", {"Content-Type": "text/html"}, 404)
-        finally:
-            await pool.close()
-
-    with pytest.raises(NotAnArticle, match="HTTP 404"):
-        run(go())
-
-
-def test_a_page_parsed_in_a_worker_is_the_page_parsed_here():
-    html = Path(__file__).parent / "fixtures" / "lcxw" / "article-20260122-151679.html"
-    meta = json.loads(html.with_name(html.stem + ".meta.json").read_text(encoding="utf-8"))
-    page = (meta["url"], html.read_bytes(), meta["headers"], 200)
-
-    async def go():
-        pool = Offload(1)
-        try:
-            return await pool.run(parse_article_page, "lcxw", *page)
-        finally:
-            await pool.close()
-
-    assert run(go()) == get_parser("lcxw").parse(Page(*page))
-
-
-def _sleep(seconds):
-    import time
-
-    time.sleep(seconds)
-    return os.getpid()
+    assert with_pool(use) != os.getpid()
 
 
 def test_a_call_over_its_time_is_cut_short_and_calls_queued_behind_it_go_on():
-    async def go():
-        pool = Offload(1, timeout=1)
-        try:
-            await pool.start()
-            hung = asyncio.ensure_future(pool.run(_sleep, 30))
-            await asyncio.sleep(0.1)
-            queued = asyncio.ensure_future(pool.run(_pid))  # waits behind the hung call
-            with pytest.raises(WorkerLost, match="ran over 1 s"):
-                await hung
-            return await queued  # tried again on a fresh worker
-        finally:
-            await pool.close()
+    async def use(pool):
+        await pool.start()
+        hung = asyncio.ensure_future(pool.run(_sleep, 30))
+        await asyncio.sleep(0.1)
+        queued = asyncio.ensure_future(pool.run(_pid))  # waits behind the hung call
+        with pytest.raises(WorkerLost, match="ran over 1 s"):
+            await hung
+        return await queued  # tried again on a fresh worker
 
-    assert run(go()) != os.getpid()
+    assert with_pool(use, timeout=1) != os.getpid()
 
 
 def test_start_boots_the_workers_and_warms_them():
-    async def go():
-        pool = Offload(2)
-        try:
-            await pool.start(warm_parser, "lcxw")
-            return len(pool._pool), {w.proc.returncode for w in pool._pool}
-        finally:
-            await pool.close()
+    async def use(pool):
+        await pool.start(warm_parser, "lcxw")
+        return len(pool._pool), {w.proc.returncode for w in pool._pool}
 
-    assert run(go()) == (2, {None})
+    assert with_pool(use, workers=2) == (2, {None})
+
+
+def test_parser_errors_cross_the_process_boundary():
+    with pytest.raises(NotAnArticle, match="HTTP 404"):
+        with_pool(lambda pool: pool.run(parse_article_page, "lcxw", "https://www.lcxw.cn/missing.html",
+                                        b"", {"Content-Type": "text/html"}, 404))
+
+
+def test_a_page_parsed_in_a_worker_is_the_page_parsed_here():
+    meta = json.loads(ARTICLE.with_name(ARTICLE.stem + ".meta.json").read_text(encoding="utf-8"))
+    page = (meta["url"], ARTICLE.read_bytes(), meta["headers"], 200)
+    assert with_pool(lambda pool: pool.run(parse_article_page, "lcxw", *page)) == get_parser("lcxw").parse(Page(*page))
