@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import pickle
+import signal
 import struct
 import sys
 from collections.abc import Callable, Mapping
@@ -217,7 +218,13 @@ class Offload:
 
 
 def serve() -> None:
-    """A worker's loop: read a call from stdin, answer on stdout, until stdin closes."""
+    """A worker's loop: read a call from stdin, answer on stdout, until stdin closes.
+
+    Ctrl-C and SIGTERM (a terminal or systemd signals the whole group) are the crawl's to handle:
+    it shuts down gracefully and still needs its workers, which end when their input ends.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     inp = os.fdopen(os.dup(0), "rb")
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the answers

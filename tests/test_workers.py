@@ -95,3 +95,17 @@ def test_a_page_parsed_in_a_worker_is_the_page_parsed_here():
     meta = json.loads(ARTICLE.with_name(ARTICLE.stem + ".meta.json").read_text(encoding="utf-8"))
     page = (meta["url"], ARTICLE.read_bytes(), meta["headers"], 200)
     assert with_pool(lambda pool: pool.run(parse_article_page, "lcxw", *page)) == get_parser("lcxw").parse(Page(*page))
+
+
+def test_a_worker_outlives_the_signals_meant_for_the_crawl():
+    async def use(pool):
+        await pool.start()
+        worker = pool._pool[0]
+        await pool.run(_pid)  # the worker has set its signal handlers up
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            os.kill(worker.proc.pid, sig)
+        await asyncio.sleep(0.2)
+        return await pool.run(_pid), worker.proc.pid
+
+    answered_by, first = with_pool(use)
+    assert answered_by == first  # the same worker, still there
