@@ -3,25 +3,28 @@
 Scrapy runs a crawl in one process and one thread.  Parsing an article page and writing it to
 the archive (psycopg, story placement) each cost more CPU than downloading the page, so in one
 process they, not the network, would set the crawl's pace.  Two kinds of work therefore run in
-worker processes:
+worker processes, shared by all the crawls of one process (``liaocheng-news crawl`` runs every
+portal in one):
 
 * article parsing (:mod:`liaocheng_news.spiders.base` → :func:`parse_article_page`), in a pool of
-  ``CPU_WORKERS`` processes shared by the crawls of one process;
+  ``CPU_WORKERS`` processes;
 * archive writes (:mod:`liaocheng_news.pipelines.store` → :mod:`liaocheng_news.db.writer`), in
-  one writer process per crawl that holds its own database connection.
+  one writer process that holds a connection per archive.
 
 A worker is a fresh interpreter (``sys.executable``, with the crawl's import path) that reads
 pickled calls on its stdin and answers on its stdout.  The crawl's process talks to it through
-asyncio pipe transports and starts no thread of its own: a thread there (as a
-``ProcessPoolExecutor`` has) would fight the reactor for the GIL on every socket call and cost
-more than the work it moves (measured with ``bench/crawl.py``).  ``CPU_WORKERS = 0`` keeps
-everything in the crawl's process, as on a one-CPU machine.
+asyncio pipe transports; no thread of the crawl's process runs Python code for it (asyncio's
+child watcher only waits in ``waitpid``).  A thread that does (a ``ProcessPoolExecutor`` has
+two) fights the reactor for the GIL on every socket call and costs more than the work it moves
+(measured with ``bench/crawl.py``).  ``CPU_WORKERS = 0`` keeps everything in the crawl's
+process, as on a one-CPU machine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
 import json
 import logging
 import os
@@ -29,6 +32,8 @@ import pickle
 import signal
 import struct
 import sys
+import time
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -67,31 +72,50 @@ class WorkerLost(RuntimeError):
         self.culprit = culprit
 
 
-class _Worker:
-    """One worker process: calls go down its stdin, results come back on its stdout, in order."""
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker (set as its ``__cause__``)."""
 
-    def __init__(self, proc: asyncio.subprocess.Process):
+    def __str__(self) -> str:
+        return f"\n\n(in the worker process)\n{self.args[0]}"
+
+
+class _Worker:
+    """One worker process: calls go down its stdin, results come back on its stdout, in order.
+
+    With a ``timeout``, a watchdog kills the worker when the call at the head of its queue has
+    run that long (time queued behind other calls does not count).
+    """
+
+    def __init__(self, proc: asyncio.subprocess.Process, timeout: float | None = None):
         self.proc = proc
+        self.timeout = timeout
         self.pending: collections.deque[asyncio.Future] = collections.deque()
+        self.head_since = time.monotonic()  # when the call at the head of ``pending`` began
         self.alive = True
         self.reader = asyncio.ensure_future(self._read())
+        self.watchdog = asyncio.ensure_future(self._watch()) if timeout else None
 
     @classmethod
-    async def start(cls) -> "_Worker":
+    async def start(cls, timeout: float | None = None) -> "_Worker":
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", _BOOT, json.dumps(sys.path),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-        return cls(proc)
+        return cls(proc, timeout)
 
     async def call(self, fn: Callable, args: tuple) -> Any:
         payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         future = asyncio.get_running_loop().create_future()
+        if not self.pending:
+            self.head_since = time.monotonic()
         self.pending.append(future)
         try:
-            self.proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+            self.proc.stdin.write(_HEADER.pack(len(payload)) + payload)  # buffered whole: frames never tear
             await self.proc.stdin.drain()
         except (ConnectionError, RuntimeError) as exc:  # the pipe closed under us: the worker is gone
             self._lose(f"cannot send to worker {self.proc.pid}: {exc}")
+        except asyncio.CancelledError:
+            future.cancel()  # its answer, when it comes, is read and dropped
+            raise
         return await future
 
     async def _read(self) -> None:
@@ -99,22 +123,32 @@ class _Worker:
         try:
             while True:
                 size = _HEADER.unpack(await stdout.readexactly(_HEADER.size))[0]
-                ok, value = pickle.loads(await stdout.readexactly(size))
+                frame = await stdout.readexactly(size)
                 future = self.pending.popleft()
+                self.head_since = time.monotonic()  # the next call begins now
                 if future.done():  # its caller was cancelled
+                    continue
+                try:
+                    ok, value, remote = pickle.loads(frame)
+                except Exception as exc:  # noqa: BLE001 - one answer that does not unpickle here
+                    future.set_exception(RuntimeError(f"an answer from worker {self.proc.pid} "
+                                                      f"could not be read: {exc!r}"))
                     continue
                 if ok:
                     future.set_result(value)
                 else:
+                    if remote:
+                        value.__cause__ = RemoteTraceback(remote)
                     future.set_exception(value)
         except (asyncio.IncompleteReadError, ConnectionError):
             code = await self.proc.wait()
             self._lose(f"worker {self.proc.pid} died (exit status {code})")
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a garbled frame: this worker cannot be trusted
-            self._lose(f"bad answer from worker {self.proc.pid}: {exc!r}")
-            self.proc.kill()
+
+    async def _watch(self) -> None:
+        while self.alive:
+            await asyncio.sleep(min(1.0, self.timeout / 4))
+            if self.pending and time.monotonic() - self.head_since > self.timeout:
+                self.kill(f"a call ran over {self.timeout:g} s; worker {self.proc.pid} killed")
 
     def _lose(self, why: str) -> None:
         self.alive = False
@@ -139,6 +173,9 @@ class _Worker:
             except asyncio.TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
+        self.alive = False
+        if self.watchdog:
+            self.watchdog.cancel()
         try:
             await self.reader
         except asyncio.CancelledError:
@@ -148,83 +185,115 @@ class _Worker:
 class Offload:
     """Runs picklable functions in worker processes (or inline with 0 workers), awaitably.
 
-    No thread of the crawl's process takes part: a worker's pipes are asyncio transports, so the
-    reactor never fights a thread for the GIL.  A call goes to the worker with the fewest calls
-    in hand.  A worker that dies (killed, out of memory) fails the calls it held with
-    :class:`WorkerLost`; the next call starts a new one.
+    A call goes to the worker with the fewest calls in hand.  A worker that dies (killed, out of
+    memory, over ``timeout``) fails the call it was running with :class:`WorkerLost`; calls
+    queued behind it are tried once more on a fresh worker.
     """
 
     def __init__(self, workers: int, timeout: float | None = None):
         self.workers = workers
-        self.timeout = timeout  # seconds one call may take before its worker is killed
+        self.timeout = timeout  # seconds one call may run before its worker is killed
         self._pool: list[_Worker] = []
         self._starting: asyncio.Lock | None = None
+        self._closed = False
 
     @property
     def inline(self) -> bool:
         return self.workers == 0
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker.  A call whose worker died under another call is tried once
-        more on a fresh worker; a call that itself kills its worker, or runs over ``timeout``
-        (its worker is then killed), raises :class:`WorkerLost`."""
+        """``fn(*args)`` in a worker; its exceptions are raised here, as if it ran here."""
         if self.inline:
             return fn(*args)
         for attempt in (1, 2):
             worker = await self._worker()
             try:
-                return await asyncio.wait_for(worker.call(fn, args), self.timeout)
-            except asyncio.TimeoutError:
-                worker.kill(f"a call ran over {self.timeout:g} s")
-                raise WorkerLost(f"{getattr(fn, '__name__', fn)} ran over {self.timeout:g} s; "
-                                 f"worker {worker.proc.pid} killed") from None
+                return await worker.call(fn, args)
             except WorkerLost as exc:
                 if attempt == 2 or exc.culprit:
                     raise
         raise AssertionError("unreachable")
+
+    def _lock(self) -> asyncio.Lock:
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        return self._starting
+
+    async def _worker(self) -> _Worker:
+        if self._closed:
+            raise WorkerLost("the workers were closed", culprit=True)
+        self._pool[:] = [w for w in self._pool if w.alive]
+        best = min(self._pool, key=lambda w: len(w.pending), default=None)
+        if best is not None and (not best.pending or len(self._pool) >= self.workers):
+            return best
+        async with self._lock():  # one start at a time; the others then share it
+            if self._closed:
+                raise WorkerLost("the workers were closed", culprit=True)
+            self._pool[:] = [w for w in self._pool if w.alive]
+            if len(self._pool) < self.workers:
+                self._pool.append(await _Worker.start(self.timeout))
+            return min(self._pool, key=lambda w: len(w.pending))
 
     async def start(self, warm: Callable[..., Any] | None = None, *args: Any) -> None:
         """Start every worker now (each calls ``warm(*args)``, e.g. to import a parser), so the
         first real calls do not wait for an interpreter to boot."""
         if self.inline:
             return
-        if self._starting is None:
-            self._starting = asyncio.Lock()
-        async with self._starting:
+        async with self._lock():
             self._pool[:] = [w for w in self._pool if w.alive]
-            while len(self._pool) < self.workers:
-                self._pool.append(await _Worker.start())
+            while len(self._pool) < self.workers and not self._closed:
+                self._pool.append(await _Worker.start(self.timeout))
+            workers = list(self._pool)
         if warm is not None:
-            await asyncio.gather(*(w.call(warm, args) for w in list(self._pool)))
-
-    async def _worker(self) -> _Worker:
-        self._pool[:] = [w for w in self._pool if w.alive]
-        best = min(self._pool, key=lambda w: len(w.pending), default=None)
-        if best is not None and (not best.pending or len(self._pool) >= self.workers):
-            return best
-        if self._starting is None:
-            self._starting = asyncio.Lock()
-        async with self._starting:  # one start at a time; the others then share it
-            self._pool[:] = [w for w in self._pool if w.alive]
-            if len(self._pool) < self.workers:
-                self._pool.append(await _Worker.start())
-            return min(self._pool, key=lambda w: len(w.pending))
+            await asyncio.gather(*(w.call(warm, args) for w in workers))
 
     async def close(self) -> None:
-        """Stop the workers after the calls already given to them."""
-        pool = list(self._pool)
-        self._pool.clear()
+        """Stop the workers after the calls already given to them (and any start under way)."""
+        self._closed = True
+        async with self._lock():
+            pool = list(self._pool)
+            self._pool.clear()
         await asyncio.gather(*(w.close() for w in pool))
+
+
+# -- pools shared by the crawls of one process ----------------------------------------------------
+_shared: dict[tuple[str, int], tuple[Offload, set[int]]] = {}
+
+
+def shared_pool(name: str, owner: object, workers: int, timeout: float | None = None) -> Offload:
+    """The process's pool ``name`` on this event loop, taken by ``owner`` (a crawler); the
+    first taker's size and timeout hold.  :func:`release_pool` gives it back."""
+    key = (name, id(asyncio.get_event_loop()))
+    if key not in _shared:
+        _shared[key] = (Offload(workers, timeout), set())
+    pool, owners = _shared[key]
+    owners.add(id(owner))
+    return pool
+
+
+async def release_pool(name: str, owner: object) -> None:
+    """``owner`` is done with pool ``name``; the last one out closes it."""
+    key = (name, id(asyncio.get_event_loop()))
+    entry = _shared.get(key)
+    if entry is None:
+        return
+    pool, owners = entry
+    owners.discard(id(owner))
+    if not owners:
+        del _shared[key]
+        await pool.close()
 
 
 def serve() -> None:
     """A worker's loop: read a call from stdin, answer on stdout, until stdin closes.
 
     Ctrl-C and SIGTERM (a terminal or systemd signals the whole group) are the crawl's to handle:
-    it shuts down gracefully and still needs its workers, which end when their input ends.
+    it shuts down gracefully and still needs its workers, which end when their input ends.  A
+    worker whose crawl died is killed by the kernel (``PR_SET_PDEATHSIG``), also mid-call.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
     inp = os.fdopen(os.dup(0), "rb")
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the answers
@@ -232,38 +301,50 @@ def serve() -> None:
         header = inp.read(_HEADER.size)
         if len(header) < _HEADER.size:
             return
-        fn, args = pickle.loads(inp.read(_HEADER.unpack(header)[0]))
+        frame = inp.read(_HEADER.unpack(header)[0])
         try:
-            answer = (True, fn(*args))
+            fn, args = pickle.loads(frame)
+            answer = (True, fn(*args), None)
         except Exception as exc:  # noqa: BLE001 - the caller gets it, as if the call ran there
-            answer = (False, exc)
+            answer = (False, exc, traceback.format_exc())
         try:
             payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - an answer that does not pickle
-            payload = pickle.dumps((False, RuntimeError(f"unpicklable answer: {exc!r}: {answer[1]!r}")))
+            payload = pickle.dumps((False, RuntimeError(f"unpicklable answer: {exc!r}: {answer[1]!r}"),
+                                    answer[2]))
         out.write(_HEADER.pack(len(payload)) + payload)
         out.flush()
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the crawl's process dies (elsewhere: rely on EOF)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(0)
+
+
 # -- the parse pool ------------------------------------------------------------------------------
-_ATTR = "_liaocheng_news_parse_pool"
+_PARSE = "parse"
 
 
 def parse_pool(crawler) -> Offload:
-    """The crawler's parse pool (``CPU_WORKERS``, ``PARSE_TIMEOUT`` settings), closed at engine stop."""
-    pool = getattr(crawler, _ATTR, None)
-    if pool is None:
-        pool = Offload(cpu_workers(crawler.settings.get("CPU_WORKERS", "auto")),
-                       timeout=crawler.settings.getfloat("PARSE_TIMEOUT", 60.0) or None)
-        setattr(crawler, _ATTR, pool)
+    """The parse pool (``CPU_WORKERS``, ``PARSE_TIMEOUT`` settings), shared with the process's
+    other crawls; this crawler gives it back at engine stop."""
+    if not getattr(crawler, "_liaocheng_news_parse_pool", False):
+        crawler._liaocheng_news_parse_pool = True
         from scrapy import signals
 
-        async def close() -> None:
-            setattr(crawler, _ATTR, None)
-            await pool.close()
+        async def release() -> None:
+            crawler._liaocheng_news_parse_pool = False
+            await release_pool(_PARSE, crawler)
 
-        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
-    return pool
+        crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
+    return shared_pool(_PARSE, crawler, cpu_workers(crawler.settings.get("CPU_WORKERS", "auto")),
+                       timeout=crawler.settings.getfloat("PARSE_TIMEOUT", 60.0) or None)
 
 
 _parsers: dict[str, Any] = {}  # a worker's parser per portal

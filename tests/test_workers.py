@@ -109,3 +109,75 @@ def test_a_worker_outlives_the_signals_meant_for_the_crawl():
 
     answered_by, first = with_pool(use)
     assert answered_by == first  # the same worker, still there
+
+
+class Odd(Exception):
+    """An exception that pickles but cannot be rebuilt (its __init__ wants two arguments)."""
+
+    def __init__(self, a, b):
+        super().__init__(f"{a}/{b}")
+
+
+def _odd():
+    raise Odd(1, 2)
+
+
+def _timeout():
+    raise TimeoutError("the parser's own timeout")
+
+
+def test_time_queued_behind_another_call_does_not_count_against_a_call():
+    async def use(pool):
+        await pool.start()
+        first = asyncio.ensure_future(pool.run(_sleep, 1.2))
+        second = asyncio.ensure_future(pool.run(_sleep, 1.2))  # ends 2.4 s after it was queued
+        return await first, await second
+
+    a, b = with_pool(use, timeout=2)
+    assert a == b  # both ran, on the one worker
+
+
+def test_a_bad_answer_or_a_timeout_error_of_the_call_itself_leaves_the_worker_alone():
+    async def use(pool):
+        before = await pool.run(_pid)
+        with pytest.raises(RuntimeError, match="could not be read"):
+            await pool.run(_odd)
+        with pytest.raises(TimeoutError, match="own timeout") as raised:
+            await pool.run(_timeout)
+        assert "in the worker process" in str(raised.value.__cause__)
+        return before, await pool.run(_pid)
+
+    before, after = with_pool(use, timeout=5)
+    assert before == after
+
+
+def test_closing_while_workers_start_leaves_none_behind():
+    async def use(pool):
+        starting = asyncio.ensure_future(pool.start())
+        await asyncio.sleep(0)
+        await pool.close()
+        await starting
+        with pytest.raises(WorkerLost, match="closed"):
+            await pool.run(_pid)
+        return pool._pool
+
+    assert with_pool(use, workers=2) == []
+
+
+def test_crawls_of_one_process_share_a_pool_until_the_last_one_leaves():
+    from liaocheng_news.workers import release_pool, shared_pool
+
+    async def go():
+        first, second = object(), object()
+        pool = shared_pool("test", first, 1)
+        assert shared_pool("test", second, 3) is pool
+        worker_pid = await pool.run(_pid)
+        await release_pool("test", first)
+        still = await pool.run(_pid)  # the second crawl still has it
+        await release_pool("test", second)
+        assert shared_pool("test", first, 1) is not pool  # a new one
+        await release_pool("test", first)
+        return worker_pid, still
+
+    worker_pid, still = run(go())
+    assert worker_pid == still != os.getpid()

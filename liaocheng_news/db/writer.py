@@ -2,8 +2,9 @@
 
 A batch's upserts and story placement (psycopg, sketches, candidate scoring) cost more CPU per
 item than Scrapy spends downloading the page, so the store pipeline hands each batch to one
-writer process (:mod:`liaocheng_news.workers`) that holds its own connection to the same
-archive.  Errors come back in the two kinds the store pipeline tells apart:
+writer process (:mod:`liaocheng_news.workers`; one serves all the crawls of a process) that
+holds its own connection to the same archive.  Errors come back in the two kinds the store
+pipeline tells apart:
 
 * :class:`WriteUnavailable` (an :class:`ArchiveUnavailable`): the database failed; retry later;
 * :class:`WriteRejected`: the data was refused (one item of the batch is bad); isolate it.
@@ -21,7 +22,9 @@ from datetime import datetime
 from liaocheng_news.db.archive import DATABASE_ERRORS, Archive, StoreResult
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.items import Article
-from liaocheng_news.workers import Offload, WorkerLost
+from liaocheng_news.workers import Offload, WorkerLost, release_pool, shared_pool
+
+_WRITER = "writer"
 
 
 class WriteUnavailable(ArchiveUnavailable):
@@ -38,18 +41,22 @@ class ArchiveWriter:
     def __init__(self, archive: Archive, timeout: float = 10.0):
         self.archive = archive
         self.url = archive.url
-        self.timeout = timeout
-        self._offload = Offload(1)
+        self.timeout = timeout  # to connect, in the writer process
+        self._offload: Offload | None = None
 
     async def store(self, articles: Sequence[Article], run_id: int | None = None,
                     now: datetime | None = None) -> list[StoreResult]:
+        if self._offload is None:  # one writer process for all the crawls of this process
+            self._offload = shared_pool(_WRITER, self, 1)
         try:
             return await self._offload.run(_store, self.url, self.timeout, list(articles), run_id, now)
         except WorkerLost as exc:
             raise WriteUnavailable(f"the archive writer process is gone: {exc}") from None
 
     async def close(self) -> None:
-        await self._offload.close()
+        if self._offload is not None:
+            self._offload = None
+            await release_pool(_WRITER, self)
 
 
 # -- in the writer process ------------------------------------------------------------------------
