@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from liaocheng_news.items import Article
-from liaocheng_news.parsers.base import ArticleParser, Page, TemplateVersion
+from liaocheng_news.parsers.base import ArticleParser, TemplateVersion
 
 # Liaocheng, its counties and districts (Simplified and Traditional): 高新区 alone is every
 # city's high-tech zone, so it is not here; 聊城高新区 matches through 聊城.
@@ -55,7 +55,4 @@ class AchieParser(ArticleParser):
     list_links = ("div.listbox ul.e2 li a.title", "ul.e2 li a.title", "div.listbox li a")
     next_page = ('//div[contains(@class,"dede_pages")]//a[normalize-space()="下一页"]/@href',)
 
-    def channel_of(self, crumbs: list[str], page: Page | None) -> str | None:
-        """The column (产业规划, 高新区新闻 …): the last crumb after 新闻中心."""
-        crumbs = [c for c in crumbs if c not in ("新闻中心", "新聞中心")]
-        return crumbs[-1] if crumbs else None
+    site_crumbs = frozenset({"新闻中心", "新聞中心"})  # the column (产业规划 …) is below 新闻中心

@@ -271,11 +271,13 @@ class ArticleParser:
     list_links: ClassVar[Selectors] = ()  # <a> elements (or their containers) of a list page
     next_page: ClassVar[Selectors] = ()  # the "下一页" link of a list page
     fallback_min_chars: ClassVar[int] = 60  # body text the generic extractor must find
+    site_crumbs: ClassVar[frozenset[str]] = frozenset()  # breadcrumb parts that are no channel
 
     # -- hooks a portal may override ----------------------------------------------------------
 
     def channel_of(self, crumbs: list[str], page: Page | None = None) -> str | None:
-        """The channel from breadcrumb parts (default: the last one)."""
+        """The channel from breadcrumb parts: the last one that is not a :attr:`site_crumbs` name."""
+        crumbs = [c for c in crumbs if c not in self.site_crumbs]
         return crumbs[-1] if crumbs else None
 
     def date_from_url(self, url: str) -> datetime | None:

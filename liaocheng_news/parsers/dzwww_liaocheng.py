@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from liaocheng_news.parsers.base import ArticleParser, Page, TemplateVersion
+from liaocheng_news.parsers.base import ArticleParser, TemplateVersion
 
 
 class Layout(TemplateVersion):
@@ -36,7 +36,4 @@ class DzwwwLiaochengParser(ArticleParser):
     list_links = ("div.list ul li h3 a", "div.list ul li a", "ul.news-list li a")
     next_page = ('//div[@class="page"]//a[normalize-space()="下一页"]/@href',)
 
-    def channel_of(self, crumbs: list[str], page: Page | None) -> str | None:
-        """The column (海聊, 聊城新闻 …): the last crumb below 大众网 and 聊城."""
-        crumbs = [c for c in crumbs if c not in ("大众网", "聊城", "聊城频道")]
-        return crumbs[-1] if crumbs else None
+    site_crumbs = frozenset({"大众网", "聊城", "聊城频道"})  # the column (海聊 …) is below these

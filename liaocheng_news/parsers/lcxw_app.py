@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from liaocheng_news.parsers.base import ArticleParser, Page, TemplateVersion
+from liaocheng_news.parsers.base import ArticleParser, TemplateVersion
 
 
 class Rendered(TemplateVersion):
@@ -38,7 +38,3 @@ class LcxwAppParser(ArticleParser):
     article_url = re.compile(r"^https?://app\.lcxw\.cn/share/article\.html\?(?:[^#]*&)?id=\d+(?:[&#]|$)")
     list_links = ("#app ul.share-list li a",)
     next_page = ("#app a.share-more",)
-
-    def channel_of(self, crumbs: list[str], page: Page) -> str | None:
-        """The app's channel label (要闻, 县域, 民生) shown above the title."""
-        return crumbs[-1] if crumbs else None

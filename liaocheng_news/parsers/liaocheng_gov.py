@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from liaocheng_news.parsers.base import ArticleParser, Page, TemplateVersion
+from liaocheng_news.parsers.base import ArticleParser, TemplateVersion
 
 
 class Trs(TemplateVersion):
@@ -39,6 +39,3 @@ class LiaochengGovParser(ArticleParser):
     )
     list_links = ("div.list-box ul li a", "#documentContainer li a", "ul.news-list li a")
     next_page = ('//div[contains(@class,"page")]//a[normalize-space()="下一页"]/@href',)
-
-    def channel_of(self, crumbs: list[str], page: Page | None) -> str | None:
-        return crumbs[-1] if crumbs else None
