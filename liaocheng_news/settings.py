@@ -54,7 +54,10 @@ MIRROR_HOSTS = dict(
 # --- Extensions --------------------------------------------------------------------------
 EXTENSIONS = {
     "liaocheng_news.extensions.crawl_run.CrawlRunRecorder": 500,
+    "liaocheng_news.extensions.gc_freeze.GcFreeze": 900,
 }
+# extensions.gc_freeze: freeze the start-up heap at engine start (the collector then skips it)
+GC_FREEZE = True
 LOGSTATS_INTERVAL = 60.0
 
 # --- Incremental crawling (spiders.base / middlewares.incremental) ------------------------
