@@ -15,6 +15,7 @@ A writer process that dies counts as unavailable; the next batch starts a new on
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing.util
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,6 +24,8 @@ from liaocheng_news.db.archive import DATABASE_ERRORS, Archive, StoreResult
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.items import Article
 from liaocheng_news.workers import Offload, WorkerLost, release_pool, shared_pool
+
+logger = logging.getLogger(__name__)
 
 _WRITER = "writer"
 
@@ -44,12 +47,25 @@ class ArchiveWriter:
         self.timeout = timeout  # to connect, in the writer process
         self._offload: Offload | None = None
 
-    async def store(self, articles: Sequence[Article], run_id: int | None = None,
-                    now: datetime | None = None) -> list[StoreResult]:
+    @property
+    def offload(self) -> Offload:
         if self._offload is None:  # one writer process for all the crawls of this process
             self._offload = shared_pool(_WRITER, self, 1)
+        return self._offload
+
+    async def start(self) -> None:
+        """Boot the writer process and connect it now, so the first batch does not wait for it.
+
+        Failing here is not final: ``store`` starts a writer again and reports what fails then."""
         try:
-            return await self._offload.run(_store, self.url, self.timeout, list(articles), run_id, now)
+            await self.offload.start(_connect, self.url, self.timeout)
+        except Exception as exc:  # noqa: BLE001 - the first store meets it again, and says so
+            logger.debug("the archive writer did not start ahead of the crawl: %s", exc)
+
+    async def store(self, articles: Sequence[Article], run_id: int | None = None,
+                    now: datetime | None = None) -> list[StoreResult]:
+        try:
+            return await self.offload.run(_store, self.url, self.timeout, list(articles), run_id, now)
         except WorkerLost as exc:
             raise WriteUnavailable(f"the archive writer process is gone: {exc}") from None
 
@@ -82,6 +98,13 @@ def _archive(url: str, timeout: float) -> tuple[asyncio.AbstractEventLoop, Archi
             raise
         _open[url] = (loop, archive)
     return _open[url]
+
+
+def _connect(url: str, timeout: float) -> None:
+    try:
+        _archive(url, timeout)
+    except DATABASE_ERRORS as exc:
+        raise WriteUnavailable(str(exc).strip() or type(exc).__name__) from None
 
 
 def _store(url: str, timeout: float, articles: list[Article], run_id: int | None,

@@ -81,6 +81,7 @@ class StorePipeline:
         self.archive = None
         self.run_id = None
         self._ticker: asyncio.Task | None = None
+        self._warming: asyncio.Future | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -112,6 +113,8 @@ class StorePipeline:
                 # batches are written by a writer process (db.writer), off the crawl's process
                 self.archive = ArchiveWriter(self.archive, self.crawler.settings.getfloat(
                     "ARCHIVE_CONNECT_TIMEOUT", 10.0))
+                # booted while the first pages download (spooled items are written first)
+                self._warming = asyncio.ensure_future(self.archive.start())
             await self._replay_spool()
         self._ticker = asyncio.ensure_future(self._tick())
 
