@@ -27,6 +27,7 @@ Rules, applied in this order (each one is tested in ``tests/dedupe/test_urls.py`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -91,13 +92,19 @@ def _fold_host(host: str, mirror_hosts: Mapping[str, str]) -> str:
 
 def canonical_url(url: str, mirror_hosts: Mapping[str, str] = {}) -> str:  # noqa: B006 - read-only
     """The identity key of the article at ``url`` (see the module docstring for the rules)."""
-    url = url.strip()
+    mirrors = tuple(sorted((k.lower().rstrip("."), v) for k, v in mirror_hosts.items())) if mirror_hosts else ()
+    return _canonical_url(url.strip(), mirrors)
+
+
+# A crawl asks for a link's key twice (its list page, then its article) and a re-crawl for the
+# same links again; bounded, so memory stays flat over any number of pages.
+@functools.lru_cache(maxsize=4096)
+def _canonical_url(url: str, mirrors: tuple[tuple[str, str], ...]) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         return url
-    mirror_hosts = {k.lower().rstrip("."): v for k, v in mirror_hosts.items()}
-    host = _fold_host(parts.hostname, mirror_hosts)
+    host = _fold_host(parts.hostname, dict(mirrors))
     try:
         port = parts.port
     except ValueError:  # a garbage port: keep the URL as its own key rather than guess

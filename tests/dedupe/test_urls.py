@@ -86,6 +86,19 @@ def test_mirror_host_keeping_the_path_maps_back_to_the_portal():
     assert canonical_url("http://farm.example.com/yaowen/1.html") == "https://farm.example.com/yaowen/1.html"
 
 
+def test_remembered_keys_still_follow_the_mirror_setting_of_each_call():
+    # keys are cached per (URL, mirror hosts): asking with and without the setting, in any
+    # order and repeatedly, gives each call the key its own setting makes
+    url = "http://farm.example.com/yaowen/shehui/20260122/151679.html"
+    mapped = "https://www.lcxw.cn/yaowen/shehui/20260122/151679.html"
+    for _ in range(2):
+        assert canonical_url(url) == "https://farm.example.com/yaowen/shehui/20260122/151679.html"
+        assert canonical_url(url, {"FARM.example.com.": "lcxw"}) == mapped
+        assert canonical_url(" " + url + " ", {"farm.example.com": "lcxw"}) == mapped
+        assert canonical_url(url, {"farm.example.com": "yybnet"}) == (
+            "https://www.yybnet.net/yaowen/shehui/20260122/151679.html")
+
+
 def test_file_urls_and_other_schemes_pass_through():
     assert canonical_url("file:///tmp/Seeds/000.txt#x") == "file:///tmp/Seeds/000.txt#x"
     assert canonical_url("mailto:lcxw@lcxw.cn") == "mailto:lcxw@lcxw.cn"
