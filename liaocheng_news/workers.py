@@ -334,17 +334,20 @@ _PARSE = "parse"
 def parse_pool(crawler) -> Offload:
     """The parse pool (``CPU_WORKERS``, ``PARSE_TIMEOUT`` settings), shared with the process's
     other crawls; this crawler gives it back at engine stop."""
-    if not getattr(crawler, "_liaocheng_news_parse_pool", False):
-        crawler._liaocheng_news_parse_pool = True
-        from scrapy import signals
+    pool = getattr(crawler, "_liaocheng_news_parse_pool", None)
+    if pool is not None:  # asked once per article page: the settings are read once per crawl
+        return pool
+    from scrapy import signals
 
-        async def release() -> None:
-            crawler._liaocheng_news_parse_pool = False
-            await release_pool(_PARSE, crawler)
+    async def release() -> None:
+        crawler._liaocheng_news_parse_pool = None
+        await release_pool(_PARSE, crawler)
 
-        crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
-    return shared_pool(_PARSE, crawler, cpu_workers(crawler.settings.get("CPU_WORKERS", "auto")),
-                       timeout=crawler.settings.getfloat("PARSE_TIMEOUT", 60.0) or None)
+    crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
+    pool = crawler._liaocheng_news_parse_pool = shared_pool(
+        _PARSE, crawler, cpu_workers(crawler.settings.get("CPU_WORKERS", "auto")),
+        timeout=crawler.settings.getfloat("PARSE_TIMEOUT", 60.0) or None)
+    return pool
 
 
 _parsers: dict[str, Any] = {}  # a worker's parser per portal

@@ -97,14 +97,18 @@ def original_url(request: Request) -> str:
 
 _NON_TEXT = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
 _SCRIPT = re.compile(r"<script\b", re.I)
+_BODY = re.compile(r"<body\b", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _ENTITY = re.compile(r"&#?\w+;")
 
 
 def visible_text_length(html: str) -> int:
     """Characters of text a reader would see before any script runs (whitespace excluded)."""
+    body = _BODY.search(html)  # what comes before <body> is never shown
+    if body:
+        html = html[body.start():]
     text = _ENTITY.sub(" ", _TAG.sub(" ", _NON_TEXT.sub(" ", html)))
-    return len(re.sub(r"\s+", "", text))
+    return sum(map(len, text.split()))
 
 
 def looks_like_app_shell(html: str, max_text: int = 200) -> bool:
