@@ -183,8 +183,17 @@ class Archive:
                 # row lock, so two writers of the same URLs cannot deadlock
                 await cluster.lock_placement(conn)
                 new_ids = await self._insert_new(conn, articles, run_id, now)
+                # the new rows are placed together (cluster.place_new: two round trips for the
+                # batch), then the URLs already archived are compared and revised one by one
+                fresh = [(a, i) for a, i in zip(articles, new_ids, strict=True) if i is not None]
+                placed = dict(zip((i for _, i in fresh), await cluster.place_new(
+                    conn, [(i, a.title, a.body_text, a.content_hash) for a, i in fresh])))
                 for a, new_id in zip(articles, new_ids, strict=True):
-                    results.append(await self._store_one(conn, cluster, a, new_id, run_id, now))
+                    if new_id is not None:
+                        p = placed[new_id]
+                        results.append(StoreResult(a.url, new_id, "new", p.story_id, p.outcome, p.created))
+                    else:
+                        results.append(await self._store_one(conn, cluster, a, run_id, now))
         return results
 
     @staticmethod
@@ -201,10 +210,8 @@ class Archive:
             ids.append(row[0] if row else None)
         return ids
 
-    async def _store_one(self, conn, cluster, a: Article, new_id: int | None, run_id, now) -> StoreResult:
-        if new_id is not None:  # a new row, inserted under the placement lock store() took
-            placement = await cluster.place(conn, new_id, new=(a.title, a.body_text, a.content_hash))
-            return StoreResult(a.url, new_id, "new", placement.story_id, placement.outcome, placement.created)
+    async def _store_one(self, conn, cluster, a: Article, run_id, now) -> StoreResult:
+        """An article whose URL is archived already: touched when unchanged, else revised."""
         seen = a.fetched_at or now
         cur = conn.cursor(row_factory=dict_row)
         old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()

@@ -28,14 +28,18 @@ take the lock before it writes article rows (avoids a lock-order deadlock when t
 upsert the same URL in one batch).  Keep transactions short: other writers wait on the lock.
 
 Cost: a new article takes three round trips (lock and read; both candidate lookups in one
-query; one write statement with CTEs) and ~0.3 ms of Python for the sketch.  Measured by
+query; one write statement with CTEs) and ~0.3 ms of Python for the sketch.  The store places
+a batch's new rows with :func:`place_new`: the same decisions in two round trips for the whole
+batch (plus one per copy), which halves the writer's and PostgreSQL's CPU per new article.  Measured by
 ``bench/dedupe.py``: p99 ≈ 6 ms at 10k, 100k and 1M articles on a shared 2-core machine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg
 from psycopg import pq
 
@@ -97,6 +101,41 @@ FROM near n JOIN articles a ON a.id = n.article_id WHERE a.story_id IS NOT NULL
 _INSERT_BANDS = (
     "INSERT INTO article_bands (band, article_id) SELECT unnest(%(keys)s::bigint[]), %(id)s ON CONFLICT DO NOTHING"
 )
+
+# _CANDIDATES for a batch of new articles (none of them placed yet, so none has bands or a story
+# and none needs excluding): rows tagged with the asking article's index ``i``.
+_CANDIDATES_MANY = """
+WITH near AS (
+    SELECT i, article_id, shared FROM (
+        SELECT q.i, x.article_id, count(*) AS shared,
+               row_number() OVER (PARTITION BY q.i ORDER BY count(*) DESC, x.article_id) AS r
+        FROM unnest(%(idx)s::int[], %(keys)s::bigint[]) AS q(i, band)
+        CROSS JOIN LATERAL (
+            SELECT b.article_id FROM article_bands b
+            WHERE b.band = q.band ORDER BY b.article_id LIMIT %(per_band)s) AS x
+        GROUP BY q.i, x.article_id) AS ranked
+    WHERE r <= %(limit)s),
+exact AS (
+    SELECT e.i, x.story_id, x.title
+    FROM unnest(%(hidx)s::int[], %(hashes)s::text[]) AS e(i, hash)
+    CROSS JOIN LATERAL (
+        SELECT story_id, title FROM articles
+        WHERE content_hash = e.hash AND story_id IS NOT NULL ORDER BY story_id LIMIT 50) AS x)
+SELECT i, true, story_id, title, NULL::text, 0::bigint, 0::bigint FROM exact
+UNION ALL
+SELECT n.i, false, a.story_id, NULL, a.body, n.shared, n.article_id
+FROM near n JOIN articles a ON a.id = n.article_id WHERE a.story_id IS NOT NULL
+ORDER BY 1, 2 DESC, 3, 6 DESC, 7
+"""
+
+# _NEW_STORY for many articles at once: each gets a story of its own, as its canonical copy.
+_NEW_STORIES = """
+WITH s AS (INSERT INTO stories (canonical_article_id) SELECT unnest(%(ids)s::bigint[]) RETURNING id, canonical_article_id),
+u AS (UPDATE articles a SET story_id = s.id FROM s WHERE a.id = s.canonical_article_id),
+b AS (INSERT INTO article_bands (band, article_id)
+      SELECT * FROM unnest(%(keys)s::bigint[], %(owners)s::bigint[]) ON CONFLICT DO NOTHING)
+SELECT canonical_article_id, id FROM s
+"""
 
 # A new story for the article, with it as the canonical copy, and its bands: one statement.
 _NEW_STORY = f"""
@@ -164,7 +203,8 @@ def _pick(rows: list[tuple], mine: sketch.BodySketch, title: str, previous: int 
     for _, story_id, _, other, _ in sorted((r for r in rows if not r[0]), key=lambda r: -r[4]):
         if story_id in confirmed:  # one confirmed copy per story is enough
             continue
-        score = sketch.containment(mine.shingles, sketch.shingles(other))
+        theirs = other if isinstance(other, np.ndarray) else sketch.shingles(other)
+        score = sketch.containment(mine.shingles, theirs)
         if score < sketch.COPY_THRESHOLD:
             continue
         confirmed.add(story_id)
@@ -224,3 +264,76 @@ async def place(conn: psycopg.AsyncConnection, article_id: int,
         await conn.execute(_LEFT_STORY, {"story": previous})
         await conn.execute(_CHOOSE_CANONICAL, _rule_params(story=previous))
     return Placement(story_id=story_id, outcome=outcome, created=created, previous_story_id=previous)
+
+
+# story ids of stories place_new() will create, above any real one and in creation order, as the
+# real ones will be (the lowest story id breaks ties, as in place())
+_UNMADE = 1 << 62
+
+
+async def place_new(conn: psycopg.AsyncConnection,
+                    articles: Sequence[tuple[int, str, str, str | None]]) -> list[Placement]:
+    """:func:`place` for a batch of just-inserted articles ``(id, title, body, content_hash)``,
+    under the placement lock (:func:`lock_placement`), with the decisions :func:`place` would
+    make one after the other in this order, in two round trips plus one per copy found.
+
+    One query reads every article's candidates; an article also meets the batch's earlier
+    articles as candidates (exact: same fingerprint; near: shared band keys), as it would have
+    met them in the archive had they been placed first.  The new stories are then written in
+    one statement and the copies join their stories one statement each.
+    """
+    _check_transaction(conn)
+    if not articles:
+        return []
+    mine = [sketch.sketch_body(body) for _, _, body, _ in articles]
+    exact = [bool(h) and bool(sketch.key_text(body)) for _, _, body, h in articles]
+    idx = [i for i, m in enumerate(mine) for _ in m.bands]
+    hidx = [i for i in range(len(articles)) if exact[i]]
+    params = {"idx": idx, "keys": _bigint_array([k for m in mine for k in m.bands]),
+              "hidx": hidx, "hashes": [articles[i][3] for i in hidx],
+              "limit": MAX_CANDIDATES, "per_band": MAX_PER_BAND}
+    found: list[list[tuple]] = [[] for _ in articles]
+    for i, *row in await (await conn.execute(_CANDIDATES_MANY, params)).fetchall():
+        found[i].append(tuple(row))
+
+    story: list[int] = []
+    outcomes: list[str] = []
+    made = 0
+    for i, (article_id, title, body, content_hash) in enumerate(articles):
+        rows = found[i]
+        near = [r for r in rows if not r[0]]
+        mine_bands = set(mine[i].bands)
+        batch_exact = []
+        for j in range(i):  # the batch's earlier articles, placed already in place()'s order
+            if exact[i] and articles[j][3] == content_hash:
+                batch_exact.append((True, story[j], articles[j][1], None, 0, articles[j][0]))
+            shared = len(mine_bands.intersection(mine[j].bands))
+            if shared:
+                near.append((False, story[j], None, mine[j].shingles, shared, articles[j][0]))
+        near = sorted(near, key=lambda r: (-r[4], r[5]))[:MAX_CANDIDATES]
+        exact_rows = sorted([r for r in rows if r[0]] + batch_exact, key=lambda r: r[1])
+        picked, outcome = _pick([r[:5] for r in exact_rows + near], mine[i], title, None)
+        if picked is None:
+            picked, made = _UNMADE + made, made + 1
+        story.append(picked)
+        outcomes.append(outcome)
+
+    real: dict[int, int] = {}
+    fresh = [i for i, outcome in enumerate(outcomes) if outcome == "new_story"]
+    if fresh:
+        owners = [articles[i][0] for i in fresh for _ in mine[i].bands]
+        rows = await (await conn.execute(_NEW_STORIES, {
+            "ids": [articles[i][0] for i in fresh],
+            "keys": _bigint_array([k for i in fresh for k in mine[i].bands]), "owners": owners})).fetchall()
+        made_for = dict(rows)  # article id -> its new story's id
+        for i in fresh:
+            real[story[i]] = made_for[articles[i][0]]
+    placements = []
+    for i, (article_id, _, _, _) in enumerate(articles):
+        outcome = outcomes[i]
+        story_id = real.get(story[i], story[i])
+        if outcome != "new_story":
+            await conn.execute(_JOIN_STORY, _rule_params(keys=_bigint_array(mine[i].bands), id=article_id,
+                                                         story=story_id, joining=article_id))
+        placements.append(Placement(story_id=story_id, outcome=outcome, created=outcome == "new_story"))
+    return placements

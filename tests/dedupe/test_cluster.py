@@ -286,3 +286,62 @@ def test_a_repaired_copy_ranks_as_a_mirror_whatever_its_chrome(archive_url):
         assert await one(conn, canonical, sid) == origin
 
     run(archive_url, scenario)
+
+
+def test_placing_a_batch_decides_as_placing_its_articles_one_after_the_other(archive_url):
+    """place_new() (the store's batch) against place() article by article, on one batch that
+    holds copies of an archived story, exact and near copies of its own earlier articles, short
+    items and unrelated stories; each way runs in a transaction that is rolled back."""
+    from random import Random
+
+    from liaocheng_news.dedupe.cluster import place_new, lock_placement
+    from tests.dedupe.labelled_pairs import stories
+
+    archived = body(SEED0)
+    batch: list[tuple[str, str, str]] = []  # (url, title, body)
+    for n, (name, paras) in enumerate(stories().items()):
+        batch.append((f"https://www.lcxw.cn/{name}.html", name, body(paras)))
+        if len(paras) > 3:
+            batch.append((f"https://www.yybnet.net/{name}.html", name, body(rechrome(trim(paras, 1), "yybnet"))))
+        batch.append((f"https://farm.example/{name}.html", name, body(mirror(paras, seed=n))))
+        batch.append((f"https://liaocheng.dzwww.com/{name}.htm", name, body(paras).replace("\n", "\n\n")))
+    batch.append(("https://www.yybnet.net/archived-copy.html", "000", body(rechrome(trim(SEED0, 2), "yybnet"))))
+    batch.append(("https://liaocheng.dzwww.com/empty.htm", "空", ""))
+    batch.append(("https://liaocheng.dzwww.com/empty2.htm", "空", ""))
+    Random(5).shuffle(batch)
+
+    async def decide(conn, together: bool):
+        await conn.execute("BEGIN")
+        try:
+            await lock_placement(conn)
+            ids = [await insert(conn, url, text, title=title) for url, title, text in batch]
+            if together:
+                placed = await place_new(conn, [(i, title, text, sketch.fingerprint(text) if text else None)
+                                                for i, (_, title, text) in zip(ids, batch)])
+            else:
+                placed = [await place(conn, i) for i in ids]
+            rows = await (await conn.execute(
+                "SELECT a.id, a.story_id, s.canonical_article_id FROM articles a JOIN stories s ON s.id = a.story_id"
+                " WHERE a.id = ANY(%s)", (ids,))).fetchall()
+            bands = await one(conn, "SELECT count(*) FROM article_bands WHERE article_id = ANY(%s)", ids)
+        finally:
+            await conn.execute("ROLLBACK")
+        position = {i: n for n, i in enumerate(ids)}
+        # stories compared by their members (positions in the batch), ids aside
+        members: dict[int, set[int]] = {}
+        for article_id, story_id, _ in rows:
+            members.setdefault(story_id, set()).add(position[article_id])
+        canonical = {frozenset(members[s]): position.get(c, "archived") for _, s, c in rows}
+        decisions = [(p.outcome, p.created, frozenset(members[p.story_id])) for p in placed]
+        return decisions, canonical, bands
+
+    async def scenario(conn):
+        await store(conn, "https://www.lcxw.cn/archived.html", archived, title="000")
+        one_by_one = await decide(conn, together=False)
+        together = await decide(conn, together=True)
+        assert together == one_by_one
+        outcomes = [d[0] for d in together[0]]
+        assert {"exact", "copy", "new_story"} <= set(outcomes)  # the batch meets every case
+        assert any(len(d[2]) >= 3 for d in together[0])
+
+    run(archive_url, scenario)
