@@ -220,3 +220,14 @@ def test_registry_maps_module_names_to_parsers() -> None:
         get_parser("base")
     with pytest.raises(KeyError):
         get_parser("no_such_portal")
+
+
+def test_the_character_class_table_says_what_common_hanzi_says_of_every_hanzi():
+    from liaocheng_news.parsers import encoding
+
+    table = encoding._classes()
+    for cp in range(0x4E00, 0xA000):  # built from decoded byte pairs; checked code point by code point
+        expected = encoding._HANZI_COMMON if encoding._common_hanzi(chr(cp)) else encoding._HANZI_RARE
+        assert table[cp] == expected, hex(cp)
+    assert table[ord("的")] == encoding._HANZI_COMMON and table[ord("丟")] == encoding._HANZI_COMMON
+    assert table[ord("é")] == encoding._NOISE and table[ord("a")] == encoding._NOT_HANZI
