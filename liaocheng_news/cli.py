@@ -107,12 +107,12 @@ def print_summary(crawlers) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
-def _check_archive() -> int:
-    """Refuse to start when the archive is unreachable; returns the number of archived articles."""
+def _check_archive() -> bool:
+    """Refuse to start when the archive is unreachable; returns whether it holds no article."""
     async def check():
         archive = await _open_archive()()
         try:
-            return await archive.count()
+            return await archive.is_empty()
         finally:
             await archive.close()
 
@@ -140,7 +140,7 @@ def cmd_crawl(args) -> int:
         cpu_workers(overrides.get("CPU_WORKERS", defaults.CPU_WORKERS))
     except ValueError as exc:
         _die(str(exc), 64)
-    count = _check_archive()
+    empty = _check_archive()
     server = None
     replay_url = args.replay_url
     if args.replay is not None and replay_url:
@@ -165,7 +165,7 @@ def cmd_crawl(args) -> int:
         overrides.update({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_BACKOFF_BASE": 0.1,
                           "CONCURRENT_REQUESTS_PER_DOMAIN": 8, **overrides})
     try:
-        if count == 0 and not args.no_seed:
+        if empty and not args.no_seed:
             print("the archive is empty: importing the seed corpus first", file=sys.stderr)
             spiders = [("import", {})]  # the packaged seed corpus
         else:

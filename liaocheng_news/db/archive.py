@@ -240,6 +240,12 @@ class Archive:
             cur = await conn.execute("SELECT max(published_at) FROM articles WHERE portal = %s", (portal,))
             return (await cur.fetchone())[0]
 
+    async def is_empty(self) -> bool:
+        """No article at all (one index probe, where count() reads every row)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)")
+            return (await cur.fetchone())[0]
+
     async def count(self, portal: str | None = None) -> int:
         async with self.pool.connection() as conn:
             cur = await conn.execute(

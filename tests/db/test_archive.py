@@ -85,6 +85,15 @@ def test_known_urls_answers_from_the_archive(archive_url):
     assert known[a.url]["last_seen"] > datetime.now(timezone.utc) - timedelta(minutes=1)
 
 
+def test_is_empty_until_the_first_article(archive_url):
+    async def go(archive):
+        before = await archive.is_empty()
+        await archive.store([article()])
+        return before, await archive.is_empty(), await archive.count()
+
+    assert run(_with_archive(archive_url, go)) == (True, False, 1)
+
+
 def test_runs_are_recorded_with_their_stats(archive_url):
     async def go(archive):
         run_id = await archive.start_run("lcxw")
