@@ -28,10 +28,11 @@ take the lock before it writes article rows (avoids a lock-order deadlock when t
 upsert the same URL in one batch).  Keep transactions short: other writers wait on the lock.
 
 Cost: a new article takes three round trips (lock and read; both candidate lookups in one
-query; one write statement with CTEs) and ~0.3 ms of Python for the sketch.  The store places
-a batch's new rows with :func:`place_new`: the same decisions in two round trips for the whole
-batch (plus one per copy), which halves the writer's and PostgreSQL's CPU per new article.  Measured by
-``bench/dedupe.py``: p99 ≈ 6 ms at 10k, 100k and 1M articles on a shared 2-core machine.
+query; one write statement with CTEs) and ~0.3 ms of Python for the sketch.  Measured by
+``bench/dedupe.py``: p99 ≈ 6 ms at 10k, 100k and 1M articles on a shared 2-core machine.  The
+store places a batch's new rows with :func:`place_new`: the same decisions in two round trips
+for the whole batch (plus one per copy), which halves the writer's and PostgreSQL's CPU per
+new article.
 """
 
 from __future__ import annotations
@@ -228,22 +229,17 @@ async def choose_canonical(conn: psycopg.AsyncConnection, story_id: int) -> None
     await conn.execute(_CHOOSE_CANONICAL, _rule_params(story=story_id))
 
 
-async def place(conn: psycopg.AsyncConnection, article_id: int,
-                new: tuple[str, str, str | None] | None = None) -> Placement:
+async def place(conn: psycopg.AsyncConnection, article_id: int) -> Placement:
     """Put the stored article ``article_id`` into its story (see the module docstring).
 
     A new article costs three round trips: lock and read; candidates; one write statement.
-    A caller that has just inserted the article under the placement lock (:func:`lock_placement`)
-    passes its ``(title, body, content_hash)`` as ``new`` and saves the first one.
+    (The store places the new rows of a batch with :func:`place_new`, and this for revisions.)
     """
     _check_transaction(conn)
-    if new is not None:
-        (title, body, content_hash), previous = new, None
-    else:
-        row = await (await conn.execute(_LOCK_AND_READ, (PLACE_LOCK, article_id))).fetchone()
-        if row is None:
-            raise LookupError(f"no article with id {article_id}")
-        title, body, content_hash, previous = row
+    row = await (await conn.execute(_LOCK_AND_READ, (PLACE_LOCK, article_id))).fetchone()
+    if row is None:
+        raise LookupError(f"no article with id {article_id}")
+    title, body, content_hash, previous = row
     mine = sketch.sketch_body(body)
     keys = _bigint_array(mine.bands)
     params = {"keys": keys, "id": article_id, "limit": MAX_CANDIDATES, "per_band": MAX_PER_BAND,

@@ -113,7 +113,8 @@ class StorePipeline:
                 # batches are written by a writer process (db.writer), off the crawl's process
                 self.archive = ArchiveWriter(self.archive, self.crawler.settings.getfloat(
                     "ARCHIVE_CONNECT_TIMEOUT", 10.0))
-                # booted while the first pages download (spooled items are written first)
+                # booted while the first pages download (spooled items are written first); the
+                # task is kept, as the event loop holds tasks only weakly
                 self._warming = asyncio.ensure_future(self.archive.start())
             await self._replay_spool()
         self._ticker = asyncio.ensure_future(self._tick())

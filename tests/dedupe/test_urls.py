@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liaocheng_news.dedupe.urls import canonical_url
+from liaocheng_news.dedupe.urls import _canonical_url, canonical_url
 
 YYB = "https://www.yybnet.net/liaocheng/news/202112/11687689.html"
 
@@ -91,12 +91,16 @@ def test_remembered_keys_still_follow_the_mirror_setting_of_each_call():
     # order and repeatedly, gives each call the key its own setting makes
     url = "http://farm.example.com/yaowen/shehui/20260122/151679.html"
     mapped = "https://www.lcxw.cn/yaowen/shehui/20260122/151679.html"
+    _canonical_url.cache_clear()
     for _ in range(2):
         assert canonical_url(url) == "https://farm.example.com/yaowen/shehui/20260122/151679.html"
         assert canonical_url(url, {"FARM.example.com.": "lcxw"}) == mapped
         assert canonical_url(" " + url + " ", {"farm.example.com": "lcxw"}) == mapped
         assert canonical_url(url, {"farm.example.com": "yybnet"}) == (
             "https://www.yybnet.net/yaowen/shehui/20260122/151679.html")
+    # the second round was answered from the cache: one key per (URL, setting), three settings
+    info = _canonical_url.cache_info()
+    assert (info.misses, info.hits) == (3, 5)
 
 
 def test_file_urls_and_other_schemes_pass_through():
