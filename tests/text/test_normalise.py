@@ -11,7 +11,8 @@ import pytest
 from liaocheng_news.items import Article, Image
 from liaocheng_news.text.normalise import COUNT_KEYS, DEFAULT_SPAM_PHRASES, Normaliser
 from liaocheng_news.text.pinyin import reads
-from liaocheng_news.text.script import TRADITIONAL_CHARS, has_traditional, opencc_t2s, to_simplified
+from liaocheng_news.text.script import TRADITIONAL_CHARS, has_traditional, to_simplified
+from liaocheng_news.text.t2s import opencc_t2s
 
 SEEDS = Path(__file__).resolve().parents[2] / "liaocheng_news" / "seeds"
 N = Normaliser()
