@@ -95,18 +95,29 @@ class EmbeddedServer:
                 if self.cleanup_mode and self._use.alone():
                     postmaster.stop(self.pgdata)
                     if self.cleanup_mode == "delete":
-                        _delete_data(self.home, self.pgdata)
+                        delete_data(self.home, self.info.socket_dir)
             finally:
                 self._use.close()
 
 
-def _delete_data(home: Path, pgdata: Path) -> None:
+def delete_data(home: Path, socket_dir: Path | None = None) -> None:
+    """Remove the (stopped) embedded archive of ``home``: its data directory, and the short socket
+    folder it used.  Only folders this module makes are removed: ``home/pgdata`` itself, or the
+    dedicated folder it links to, and a private ``lcn-…`` socket folder."""
     link = home / "pgdata"
+    if socket_dir is not None and socket_dir.name.startswith("lcn-") and socket_dir != link.resolve():
+        try:
+            layout.check_private_dir(socket_dir, layout.server_user())
+            shutil.rmtree(socket_dir, ignore_errors=True)
+        except layout.UnsafePath:
+            pass
     if link.is_symlink():
+        ours = layout.dedicated_dir(home)
+        if link.resolve() == (ours / "pgdata").resolve():
+            shutil.rmtree(ours, ignore_errors=True)
         link.unlink()
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
-    else:
-        shutil.rmtree(pgdata, ignore_errors=True)
+    elif link.is_dir():
+        shutil.rmtree(link, ignore_errors=True)
 
 
 _embedded: dict[str, EmbeddedServer] = {}
@@ -234,5 +245,5 @@ def throwaway_server(prefix: str = "lcn-tmp-pg-") -> Iterator[str]:
             server.cleanup()
         finally:
             stop_embedded(server.pgdata)
-            _delete_data(home, server.pgdata)
+            delete_data(home, server.info.socket_dir)
             shutil.rmtree(home, ignore_errors=True)
