@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -40,6 +41,10 @@ class BackupError(RuntimeError):
     """A backup or restore that did not happen; the message says why."""
 
 
+class NoBackupFile(BackupError):
+    """The backup file to restore does not exist."""
+
+
 def _client(url: str) -> tuple[str, dict]:
     """A conninfo without its password, and an environment carrying it (so that it never shows
     in the process list)."""
@@ -54,9 +59,9 @@ def _client(url: str) -> tuple[str, dict]:
     return make_conninfo(**params), env
 
 
-def _failure(what: str, done: subprocess.CompletedProcess) -> BackupError:
-    lines = [line for line in (done.stderr or "").splitlines() if line.strip()]
-    return BackupError(f"{what} failed (exit {done.returncode}): " + ("; ".join(lines[-5:]) or "no message"))
+def _last_lines(text: str, lines: int = 5) -> str:
+    found = [line for line in text.splitlines() if line.strip()]
+    return "; ".join(found[-lines:]) or "no message"
 
 
 def backup(url: str, file: Path) -> int:
@@ -74,7 +79,7 @@ def backup(url: str, file: Path) -> int:
                                "--dbname", conninfo], env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True)
         if done.returncode:
-            raise _failure("pg_dump", done)
+            raise BackupError(f"pg_dump failed (exit {done.returncode}): {_last_lines(done.stderr)}")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, file)
@@ -99,16 +104,21 @@ def holds_data(url: str) -> list[str]:
         return full
 
 
-def restore(url: str, file: Path, *, force: bool = False) -> None:
-    """Replace the archive at ``url`` by the backup in ``file``, in one transaction."""
+def check_file(file: Path) -> None:
+    """Raise :class:`BackupError` unless ``file`` is a backup pg_restore can read."""
     file = Path(file)
     if not file.is_file():
-        raise BackupError(f"no backup file {file}")
+        raise NoBackupFile(f"no backup file {file}")
     listing = subprocess.run([str(client_bin("pg_restore")), "--list", str(file)], stdin=subprocess.DEVNULL,
                              capture_output=True, text=True)
     if listing.returncode:
-        raise BackupError(f"{file} is not a backup made by `liaocheng-news db backup` (pg_restore: "
-                          f"{listing.stderr.strip().splitlines()[-1] if listing.stderr.strip() else 'unreadable'})")
+        raise BackupError(f"{file} is not a backup made by `liaocheng-news db backup` "
+                          f"(pg_restore: {_last_lines(listing.stderr, 1)})")
+
+
+def restore(url: str, file: Path, *, force: bool = False) -> None:
+    """Replace the archive at ``url`` by the backup in ``file``, in one transaction."""
+    check_file(file)
     try:
         full = holds_data(url)
     except psycopg.OperationalError as exc:
@@ -118,19 +128,33 @@ def restore(url: str, file: Path, *, force: bool = False) -> None:
         raise BackupError(f"the archive is not empty ({shown} hold data); restoring would replace it. "
                           "Back it up first, then pass --force to replace it")
     conninfo, env = _client(url)
-    script = subprocess.Popen([str(client_bin("pg_restore")), "--no-owner", "--file", "-", str(file)],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        done = subprocess.run([str(client_bin("psql")), "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
-                               "--single-transaction", "--command", _WIPE, "--file", "-", "--dbname", conninfo],
-                              env=env, stdin=script.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
-    finally:
-        script.stdout.close()
-        script_err = script.stderr.read().decode(errors="replace")
-        script.stderr.close()
-        script.wait()
-    if script.returncode:
-        raise BackupError(f"pg_restore could not read {file}: {script_err.strip()[-500:]}; nothing was changed")
-    if done.returncode:
-        raise BackupError(str(_failure("restore", done)) + "; the archive is unchanged (one transaction)")
+    with tempfile.TemporaryFile() as script_err, tempfile.TemporaryFile() as psql_err:
+        script = subprocess.Popen([str(client_bin("pg_restore")), "--no-owner", "--file", "-", str(file)],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=script_err)
+        psql = subprocess.Popen([str(client_bin("psql")), "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
+                                 "--dbname", conninfo], env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=psql_err)
+        try:
+            # the transaction commits only after pg_restore read the whole backup: a backup that
+            # breaks off half-way must not leave half an archive
+            psql.stdin.write(b"BEGIN;\n" + _WIPE.encode() + b"\n")
+            while chunk := script.stdout.read(1 << 16):
+                psql.stdin.write(chunk)
+            if script.wait() == 0:
+                psql.stdin.write(b"COMMIT;\n")
+            psql.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error; its message says which
+            pass
+        finally:
+            script.stdout.close()
+            script.wait()
+            psql.wait()
+        if script.returncode:
+            raise BackupError(f"pg_restore could not read {file}: {_tail(script_err)}; the archive is unchanged")
+        if psql.returncode:
+            raise BackupError(f"restore failed: {_tail(psql_err)}; the archive is unchanged (one transaction)")
+
+
+def _tail(fh) -> str:
+    fh.seek(0)
+    return _last_lines(fh.read().decode(errors="replace"))

@@ -131,11 +131,9 @@ def _backup(args) -> int:
 
 
 def _restore(args) -> int:
-    from liaocheng_news.db.backup import restore
+    from liaocheng_news.db.backup import check_file, restore
 
-    if not args.file.is_file():
-        _say(f"no backup file {args.file}")
-        return EXIT_NO_INPUT
+    check_file(args.file)  # before any server starts
     with _Archive() as url:
         restore(url, args.file, force=args.force)
     _say(f"restored {args.file} into the archive")
@@ -144,7 +142,7 @@ def _restore(args) -> int:
 
 def run(args) -> int:
     """Run a parsed ``db`` command; returns its exit status (errors are one line on stderr)."""
-    from liaocheng_news.db.backup import BackupError
+    from liaocheng_news.db.backup import BackupError, NoBackupFile
     from liaocheng_news.db.server import ArchiveUnavailable
     from liaocheng_news.db.serving import ServeError, ServeUsageError
 
@@ -160,6 +158,9 @@ def run(args) -> int:
     except ArchiveUnavailable as exc:
         _say(str(exc))
         return EXIT_ARCHIVE_UNAVAILABLE
+    except NoBackupFile as exc:
+        _say(str(exc))
+        return EXIT_NO_INPUT
     except BackupError as exc:
         _say(str(exc))
         return EXIT_FAILED
