@@ -8,7 +8,7 @@ The rules (issue 18.4):
 * The data directory is ``$LIAOCHENG_NEWS_HOME/pgdata``: a real directory, mode 0700, owned by
   the server's user.  No folder above it is ever chmodded.  When root runs the archive and the
   ``pgserver`` user cannot reach the home as it is (the default home under ``/root`` is 0700),
-  the data goes to a directory that user owns, ``/var/lib/liaocheng-news/<hash of the home>/pgdata``,
+  the data goes to a directory that user owns, ``/var/lib/liaocheng-news-pgserver/<hash of the home>/pgdata``,
   and ``$LIAOCHENG_NEWS_HOME/pgdata`` becomes a symbolic link to it.  Any other link, or a data
   directory of another owner, is refused with a message saying what to do.
 * The socket lives in the data directory when its path fits a socket name (108 bytes); otherwise
@@ -18,7 +18,7 @@ The rules (issue 18.4):
 * ``pg_hba.conf`` is rewritten at every start: the local socket is trusted (only the server's user
   and root can enter its directory), every TCP connection needs a SCRAM password.
 * The programs come from pgserver's bundled build.  When the ``pgserver`` user cannot reach them
-  where pip put them, they are copied once to ``/var/lib/liaocheng-news/pginstall-<version>``.
+  where pip put them, they are copied once to ``/var/lib/liaocheng-news-pgserver/pginstall-<version>``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 ROOT_SERVER_USER = "pgserver"
 # root only: data directories (and, when needed, the programs) the pgserver user owns or can read
-DEDICATED_ROOT = Path("/var/lib/liaocheng-news")
+DEDICATED_ROOT = Path("/var/lib/liaocheng-news-pgserver")
 SOCKET_PATH_MAX = 107  # sun_path is 108 bytes with its terminating NUL
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9._/@+=~-]+$")  # safe inside unix_socket_directories
 

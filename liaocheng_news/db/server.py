@@ -146,7 +146,7 @@ def _acquire(home: Path, cleanup_mode: str | None, listen: str | None, port: int
                 info = postmaster.wait_ready(pgdata, info)
             if alone:  # nobody else uses it: it runs the way this process asks, socket only by default
                 listen, port = listen or "", port or DEFAULT_PORT
-            if info is not None:
+            if info is not None:  # join it, adopt it, or stop it
                 fits = ((listen is None or info.listen == listen) and (port is None or info.port == port)
                         and _private_socket(info, pgdata, user))
                 if not fits and alone:
@@ -170,8 +170,9 @@ def _acquire(home: Path, cleanup_mode: str | None, listen: str | None, port: int
                 bin_dir = layout.server_bin(user)
                 postmaster.initdb(bin_dir, pgdata, user)
                 layout.write_hba(pgdata, user)
-                info = postmaster.start(bin_dir, pgdata, user, port=port,
-                                        socket_dir=layout.socket_dir(pgdata, user, port), listen=listen)
+                port = port or DEFAULT_PORT
+                info = postmaster.start(bin_dir, pgdata, user, port=port, listen=listen or "",
+                                        socket_dir=layout.socket_dir(pgdata, user, port))
             use.share()
         except BaseException:
             use.close()
