@@ -22,7 +22,6 @@ from pathlib import Path
 from psycopg.conninfo import make_conninfo
 
 EXIT_FAILED = 1
-EXIT_ARCHIVE_UNAVAILABLE = 2  # as every command: the archive cannot be reached
 EXIT_USAGE = 64
 EXIT_NO_INPUT = 66
 PASSWORD_VARIABLE = "LIAOCHENG_NEWS_DB_PASSWORD"  # db serve --host: the superuser's TCP password
@@ -142,25 +141,17 @@ def _restore(args) -> int:
 
 def run(args) -> int:
     """Run a parsed ``db`` command; returns its exit status (errors are one line on stderr)."""
+    from liaocheng_news.cli import EXIT_ARCHIVE_UNAVAILABLE  # every command's "archive unreachable"
     from liaocheng_news.db.backup import BackupError, NoBackupFile
     from liaocheng_news.db.server import ArchiveUnavailable
     from liaocheng_news.db.serving import ServeError, ServeUsageError
 
     command = {"serve": _serve, "url": _url, "psql": _psql, "backup": _backup, "restore": _restore}[args.db_command]
+    # the most specific kind first: each says its one line and leaves with its exit status
+    exits = ((ServeUsageError, EXIT_USAGE), (NoBackupFile, EXIT_NO_INPUT),
+             (ArchiveUnavailable, EXIT_ARCHIVE_UNAVAILABLE), (ServeError, EXIT_FAILED), (BackupError, EXIT_FAILED))
     try:
         return command(args)
-    except ServeUsageError as exc:
+    except tuple(kind for kind, _ in exits) as exc:
         _say(str(exc))
-        return EXIT_USAGE
-    except ServeError as exc:
-        _say(str(exc))
-        return EXIT_FAILED
-    except ArchiveUnavailable as exc:
-        _say(str(exc))
-        return EXIT_ARCHIVE_UNAVAILABLE
-    except NoBackupFile as exc:
-        _say(str(exc))
-        return EXIT_NO_INPUT
-    except BackupError as exc:
-        _say(str(exc))
-        return EXIT_FAILED
+        return next(code for kind, code in exits if isinstance(exc, kind))
