@@ -298,3 +298,24 @@ def test_a_stale_pid_file_naming_another_program_does_not_block_a_start(reachabl
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_programs_its_server_user_cannot_reach_are_copied_not_opened(reachable_home, dedicated_root, monkeypatch):
+    install = layout._bundled_install()
+    base = Path(tempfile.mkdtemp(prefix="lcn-srv-venv-"))  # 0700: a virtualenv under /root
+    try:
+        shutil.copytree(install, base / "pgserver" / "pginstall", ignore=shutil.ignore_patterns("include"))
+        shutil.copytree(install.parent.parent / "pgserver.libs", base / "pgserver.libs")
+        monkeypatch.setattr(layout, "_bundled_install", lambda: base / "pgserver" / "pginstall")
+        server = embedded_server(reachable_home)
+        try:
+            exe = Path(psutil.Process(server.pid).exe())
+            if os.geteuid() == 0:  # pgserver cannot pass base: it runs a copy it can read
+                assert exe.is_relative_to(dedicated_root) and not exe.is_relative_to(base)
+            else:
+                assert exe.is_relative_to(base)
+        finally:
+            server.cleanup()
+        assert stat.S_IMODE(os.stat(base).st_mode) == 0o700
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
