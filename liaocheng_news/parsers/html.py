@@ -28,6 +28,8 @@ __all__ = [
     "node_text",
     "blocks_of",
     "remove_chrome",
+    "chrome_elements",
+    "element_hints",
     "is_chrome_line",
     "is_tail_heading",
     "absolute_url",
@@ -46,7 +48,7 @@ CHROME_SELECTORS: tuple[str, ...] = (
     "[class*=comment]", "[id*=comment]", "[class*=pinglun]",
     "[class*=breadcrumb]", "[class*=crumb]", "[class*=position]",
     "[class~=ad]", "[class^=ad-]", "[class^=ad_]", "[id^=ad_]", "[id^=ad-]", "[class*=advert]",
-    "[class*=qrcode]", "[class*=ewm]", "[class*=page-tools]",
+    "[class*=qrcode]", "[class*=ewm]", "[class*=page-tools]", "[class*=promo]",
 )
 
 # A paragraph that opens a block of page furniture: everything after it is not the article.
@@ -60,7 +62,8 @@ _TAIL_HEADINGS = re.compile(
 _CHROME_LINES = re.compile(
     r"^(A\+\s*A-|A\+|A-|分享(到)?[:：]?|打印|关闭窗口|关闭|返回顶部|收藏|字号[:：]?.*|【?字体[:：].*|"
     r"扫一扫.*|扫描二维码.*|手机看新闻|微信扫一扫.*|点击[:：]?\s*次|浏览[:：]?\s*次|"
-    r"【纠错】|\[纠错\]|责任编辑[:：]?\s*$|编辑[:：]?\s*$|审核[:：]?\s*$|(上|下)一篇[:：].*|首页|正文)$"
+    r"【纠错】|\[纠错\]|责任编辑[:：]?\s*$|编辑[:：]?\s*$|审核[:：]?\s*$|(上|下)一篇[:：].*|首页|正文|"
+    r"广告|展开全文|订阅|T\s*\+\s*-|返回搜狐，查看更多)$"
 )
 
 
@@ -129,6 +132,11 @@ def _chrome_xpath(extra: tuple[str, ...]) -> etree.XPath:
     return etree.XPath(" | ".join(f"({part})" for part in parts))
 
 
+def chrome_elements(element: HtmlElement, extra: tuple[str, ...] = ()) -> list[HtmlElement]:
+    """The chrome elements (generic list plus ``extra``) under ``element``."""
+    return [node for node in _chrome_xpath(tuple(extra))(element) if isinstance(node, HtmlElement) and node is not element]
+
+
 def remove_chrome(element: HtmlElement, extra: tuple[str, ...] | list[str] = ()) -> HtmlElement:
     """A deep copy of ``element`` without chrome elements (generic list plus ``extra``)."""
     clone = copy.deepcopy(element)
@@ -180,7 +188,7 @@ class Block:
     caption_hint: bool = False
 
 
-def _element_hints(element: HtmlElement) -> tuple[bool, bool]:
+def element_hints(element: HtmlElement) -> tuple[bool, bool]:
     centered = False
     caption = False
     node: HtmlElement | None = element
@@ -209,7 +217,7 @@ def blocks_of(element: HtmlElement) -> list[Block]:
         text = clean_space("".join(buffer))
         buffer.clear()
         if text:
-            centered, caption = _element_hints(owner[-1])
+            centered, caption = element_hints(owner[-1])
             blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
 
     def walk(node: HtmlElement) -> None:

@@ -24,13 +24,13 @@ markup splits them, and the normaliser (text.layout) decides what to join.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 from liaocheng_news.parsers.base import ArticleParser, ListPage, Page, TemplateVersion
+from liaocheng_news.parsers.cms import enpproperty
 from liaocheng_news.parsers.html import select_all
 from liaocheng_news.text.fields import clean_space, parse_date, parse_datetime, split_names
 
@@ -38,8 +38,6 @@ HOST = "lcrb.lcxw.cn"
 # path segment -> edition
 EDITIONS: dict[str, str] = {"paper": "聊城日报", "lcwb": "聊城晚报"}
 
-_ENP = re.compile(r"<!--\s*enpproperty(.*?)/?enpproperty\s*-->", re.S | re.I)
-_ENP_FIELD = re.compile(r"<(?:founder-)?([a-z]+)>(.*?)</(?:founder-)?\1>", re.S | re.I)
 # 晚报记者 / 晚报通讯员: the 晚报's own byline labels, which text.fields does not know
 _WANBAO_BYLINE = re.compile(r"^[■□●◆\s]*晚报(?:见习)?(?:记者|通讯员)\s*(?P<names>[\u4e00-\u9fff·、\s]{2,30})$")
 _PAGE_LABEL = re.compile(r"第?\s*([A-Za-z]?\d{1,3})\s*版\s*[:：]?\s*([^\s<>|｜]{1,12})?")
@@ -49,24 +47,6 @@ def edition_of(url: str) -> str | None:
     """聊城日报 for ``/paper/…``, 聊城晚报 for ``/lcwb/…`` (None for other paths)."""
     first = urlsplit(url).path.strip("/").split("/", 1)[0]
     return EDITIONS.get(first)
-
-
-def enpproperty(text: str) -> dict[str, str]:
-    """The fields of the Founder metadata comment, keyed without the ``founder-`` prefix.
-
-    ``<date>2024-03-29</date>…<founder-title>图片新闻</founder-title>`` ->
-    ``{"date": "2024-03-29", "title": "图片新闻"}``; inner tags (``<p>``) and entities are
-    removed, empty fields are left out.  No comment gives ``{}``.
-    """
-    match = _ENP.search(text or "")
-    if not match:
-        return {}
-    fields: dict[str, str] = {}
-    for name, value in _ENP_FIELD.findall(match.group(1)):
-        value = clean_space(html.unescape(re.sub(r"<[^>]+>|<!\[CDATA\[|\]\]>", "", value)))
-        if value and name.lower() not in fields:
-            fields[name.lower()] = value
-    return fields
 
 
 def page_label(text: str) -> tuple[str | None, str | None]:
