@@ -35,7 +35,7 @@ __all__ = [
 
 # modules of this package that are machinery, not portals
 _NOT_PORTALS = {
-    "base", "cms", "crosscheck", "density", "encoding", "generic", "headline", "html", "pagedates", "reader",
+    "base", "body", "cms", "crosscheck", "density", "encoding", "generic", "headline", "html", "pagedates", "reader",
 }
 
 

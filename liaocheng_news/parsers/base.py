@@ -27,7 +27,7 @@ from liaocheng_news.items import Article, Image
 from liaocheng_news.parsers.body import BodyParts, is_byline_line, read_blocks
 from liaocheng_news.parsers.crosscheck import cross_check
 from liaocheng_news.parsers.encoding import DecodeError, decode_html
-from liaocheng_news.parsers.headline import head_titles, in_head
+from liaocheng_news.parsers.headline import head_titles, headline_end, in_head, strip_markup
 from liaocheng_news.parsers.reader import Reading, read_page
 from liaocheng_news.parsers.html import (
     Block,
@@ -175,7 +175,7 @@ class TemplateVersion:
         first = ""
         for query in self.title:
             for found in select(page.selector, query):
-                text = node_text(found)
+                text = strip_markup(node_text(found))
                 if not text:
                     continue
                 if not heads or in_head(text, heads):
@@ -187,14 +187,16 @@ class TemplateVersion:
         """Field values, or None when this template does not fit the page (no title or body)."""
         sel = page.selector
         title = self.headline(page)
-        containers = select_all(sel, self.body) if self.body else []
+        containers = [c.root for c in select_all(sel, self.body) if not isinstance(c.root, str)] if self.body else []
         if not title or not containers:
             return None
         blocks: list[Block] = []
-        for container in containers:
-            if isinstance(container.root, str):
-                continue
-            blocks.extend(blocks_of(remove_chrome(container.root, self.chrome)))
+        for container in _outermost(containers):
+            blocks.extend(blocks_of(remove_chrome(container, self.chrome)))
+        # a headline inside the body container: what stands before it (an 信息公开 table) is not body
+        cut = headline_end([block.text for block in blocks], title)
+        if cut is not None:
+            blocks = blocks[cut:]
         parts = read_blocks(blocks, page, title)
         if not parts.paragraphs:
             return None
@@ -218,6 +220,12 @@ class TemplateVersion:
             **fields,
             **parser.print_fields(note),
         }
+
+
+def _outermost(elements: list[Any]) -> list[Any]:
+    """The elements not inside another of them (nested matches would repeat their text)."""
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
 # --- the parser ------------------------------------------------------------------------------

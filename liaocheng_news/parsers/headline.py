@@ -20,7 +20,7 @@ from liaocheng_news.parsers.cms import enpproperty
 from liaocheng_news.parsers.density import Run
 from liaocheng_news.text.fields import clean_space
 
-__all__ = ["head_titles", "choose_headline", "cut_site_name", "title_key", "in_head"]
+__all__ = ["head_titles", "choose_headline", "cut_site_name", "headline_end", "in_head", "strip_markup", "title_key"]
 
 _HEAD_TITLE_META = (
     'meta[property="og:title"]::attr(content)',
@@ -35,9 +35,11 @@ _HEAD_TITLE_META = (
 _SITE_SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|--|——|\s-\s|\s—\s|\s–\s)\s*")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "＂": '"', "（": "(", "）": ")",
                          "：": ":", "，": ",", "？": "?", "！": "!", "｜": "|", "\u3000": " "})
+_TAGS = re.compile(r"<[^>]+>")  # markup inside a meta title (ArticleTitle of some TRS sites)
 _NOT_WORDS = re.compile(r"[\s\u00a0]+")
 _SENTENCE_END = re.compile(r"[。；;]$")
 MIN_CHARS = 4
+PROSE_CHARS = 80  # a line this long is a paragraph, not a heading or a table cell
 
 
 def title_key(text: str | None) -> str:
@@ -52,7 +54,7 @@ def head_titles(selector: Selector, page_text: str = "") -> list[str]:
     if title:
         found.append(clean_space("".join(title[0].xpath(".//text()").getall())))
     for query in _HEAD_TITLE_META:
-        found.extend(clean_space(value) for value in selector.css(query).getall())
+        found.extend(strip_markup(clean_space(value)) for value in selector.css(query).getall())
     found.append(enpproperty(page_text).get("title", ""))
     unique: list[str] = []
     for text in found:
@@ -62,9 +64,47 @@ def head_titles(selector: Selector, page_text: str = "") -> list[str]:
 
 
 def in_head(text: str, heads: Sequence[str]) -> bool:
-    """True when ``text`` is (a part of) one of the head titles."""
+    """True when a head title names ``text`` as its headline: ``text`` is part of the head title
+    and not much shorter than the head title's headline part (a site or channel name such as
+    ``松花江网`` in ``土豆不“土” 土豆无“土” 松花江网`` is part of it, but no headline)."""
     key = title_key(text)
-    return bool(key) and any(key in title_key(head) for head in heads)
+    if not key:
+        return False
+    for head in heads:
+        if key in title_key(head) and len(key) * 2 >= min(len(title_key(cut_site_name(head))), 24):
+            return True
+    return False
+
+
+def strip_markup(text: str) -> str:
+    """A title without the markup some CMSs leave in it (``…力量<div>——热烈祝贺…</div>``)."""
+    return clean_space(_TAGS.sub("", text)) if "<" in text else text
+
+
+def headline_end(texts: Sequence[str], title: str, limit: int = 60) -> int | None:
+    """The index after the lines that spell ``title`` (a headline inside the body container,
+    maybe broken by ``<br>``), or None when it is not there.  Only lines before the first
+    paragraph of prose are looked at, and the last spelling there counts (an 信息公开 table that
+    repeats the title stands before the headline)."""
+    target = title_key(title)
+    found = None
+    if not target:
+        return None
+    for start, text in enumerate(texts[:limit]):
+        key = title_key(text)
+        if len(key) >= PROSE_CHARS and key != target:
+            break
+        if len(key) < MIN_CHARS or not target.startswith(key):
+            continue
+        for end in range(start + 1, min(start + 6, len(texts)) + 1):
+            if key == target:
+                found = end
+                break
+            if end < len(texts):
+                key += title_key(texts[end])
+                if not target.startswith(key):
+                    break
+    return found
 
 
 def cut_site_name(title: str) -> str:
@@ -114,10 +154,8 @@ def choose_headline(runs: Sequence[Run], heads: Sequence[str], body_start: int, 
             if best is None or rank > best[0]:
                 best = (rank, text, run)
     if best is not None:
-        longest_head = max((len(cut_site_name(head)) for head in heads), default=0)
         _, text, run = best
-        # a run much shorter than the head's headline part is a site or channel name
-        if len(title_key(text)) * 2 >= min(longest_head, 24) or _is_heading_like(run):
+        if in_head(text, heads) or _is_heading_like(run):
             return text, run.index
     heading = _nearest_heading(runs, body_start)
     if heading is not None:

@@ -370,11 +370,19 @@ def has_byline_label(text: str | None) -> bool:
     )
 
 
+_OUTLET_NAME = re.compile(r"[" + _CJK + r"·•]{2,12}")
+
+
 def starts_with_byline_label(text: str | None) -> bool:
-    """True when ``text`` (after bullets such as ■) opens with a byline label: ``■本报记者 苑莘``."""
+    """True when ``text`` (after bullets such as ■) opens with a byline label: ``■本报记者 苑莘``,
+    also after an outlet's name: ``光明日报记者 王建宏``, ``（松花江网编辑 孙桂芳）``."""
     core = (text or "").lstrip(_BULLETS + " (（")
     match = _LABEL_RE.match(core)
-    return bool(match) and not (_label(match) in _SINGLE and match.group("sep") not in (":", "：", "/", "／"))
+    if match is None:
+        match = _LABEL_RE.search(core, 0, 16)
+        if match is None or not match.group("outlet") or not _OUTLET_NAME.fullmatch(core[: match.start()]):
+            return False
+    return not (_label(match) in _SINGLE and match.group("sep") not in (":", "：", "/", "／"))
 
 
 # ---------------------------------------------------------------------------------------------
