@@ -17,7 +17,7 @@ from liaocheng_news.parsers.reader import Reading, read_page
 if TYPE_CHECKING:
     from liaocheng_news.parsers.base import ArticleParser, Page
 
-__all__ = ["generic_fields"]
+__all__ = ["GenericParser", "generic_fields"]
 
 
 def generic_fields(page: Page, parser: ArticleParser, reading: Reading | None = None) -> dict[str, Any] | None:
@@ -39,3 +39,10 @@ def generic_fields(page: Page, parser: ArticleParser, reading: Reading | None = 
     column = page.selector.xpath('//meta[@name="ColumnName"]/@content').get()
     fields["channel"] = parser.channel_of(crumbs, page) or (column.strip() if column and column.strip() else None)
     return fields
+
+
+def GenericParser(portal: str = "unknown") -> ArticleParser:
+    """A parser with no templates: the reader alone, for pages of no known portal."""
+    from liaocheng_news.parsers.base import ArticleParser
+
+    return type("GenericParser", (ArticleParser,), {"portal": portal, "versions": ()})()
