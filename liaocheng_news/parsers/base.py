@@ -223,9 +223,23 @@ class TemplateVersion:
 
 
 def _outermost(elements: list[Any]) -> list[Any]:
-    """The elements not inside another of them (nested matches would repeat their text)."""
+    """The body containers to read among a selector's matches: not one inside another (it would
+    repeat its text), not a second copy of one (a print or mobile rendering), and not a piece
+    far shorter than the main one (a footer sharing the body's class, such as a second
+    ``TRS_Editor``)."""
     chosen = set(elements)
-    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+    outer = [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+    if len(outer) < 2:
+        return outer
+    texts = [node_text(e) for e in outer]
+    longest = max(len(text) for text in texts)
+    kept, seen = [], set()
+    for element, text in zip(outer, texts):
+        if text in seen or len(text) * 5 < longest:
+            continue
+        seen.add(text)
+        kept.append(element)
+    return kept
 
 
 # --- the parser ------------------------------------------------------------------------------
