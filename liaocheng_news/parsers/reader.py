@@ -14,8 +14,8 @@ It reads a page the way a person does:
    data when they agree on the day (:mod:`~liaocheng_news.parsers.pagedates`), else the
    machine data's, else a labelled date after the article, else the URL's.
 
-The result is a plain field dict (the shape template versions return) or None when the page
-holds no prose.
+The result is a :class:`Reading` (``fields()`` gives the field dict template versions return),
+or None when the page holds no prose.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from lxml.html import HtmlElement
 
 from liaocheng_news.items import Image
 from liaocheng_news.parsers.density import Run, choose_containers, runs_of
-from liaocheng_news.parsers.headline import choose_headline, title_key
+from liaocheng_news.parsers.headline import choose_headline, headline_end, title_key
 from liaocheng_news.parsers.body import read_blocks
 from liaocheng_news.parsers.cms import enpproperty
 from liaocheng_news.parsers.html import Block, chrome_elements, element_hints, is_chrome_line, is_tail_heading
@@ -41,6 +41,7 @@ from liaocheng_news.text.fields import (
     find_datetime,
     parse_byline,
     parse_print_note,
+    people,
     split_names,
 )
 
@@ -57,7 +58,7 @@ _END_MARKERS = re.compile(
     r"^[【\[(（]?\s*(?:(?:免责|特别|版权|郑重)?声明|反侵权公告|版权所有|原创版权|转载申请|Notice\s*:|"
     r"分享(?:让更多人看到|到|至)|(?:文章)?关键[词字]\s*[:：>]|标签\s*[:：]|你可能会喜欢|为你推荐|为您推荐|"
     r"推荐阅读|热门推荐|相关稿件|更多精彩|扫一扫|点击排行|热点推荐|打印本页|关闭窗口|查看评论|写评论|我要评论|"
-    r"网友评论|已有\d+条评论|返回搜狐)"
+    r"网友评论|已有\d+条评论)"
 )
 # an editor's line ends the article too ("（责编：…）", "【编辑:刘欢】", "责任编辑：张迪")
 _EDITOR_LINE = re.compile(r"^[【\[(（]?\s*(?:[^\s：:]{0,8}(?:责任编辑|责编|编辑)|审核|终审)\s*[:：/／ ]")
@@ -140,8 +141,8 @@ def read_page(page) -> Reading | None:
 
     parts = read_blocks(_blocks(article), page, title)
     after_lines += parts.byline_lines
-    _read_dates(reading, page, info_lines, before_lines, after_lines)
-    _read_bylines(reading, page, info_lines, after_lines, article)
+    date_line = _read_dates(reading, page, info_lines, before_lines, after_lines)
+    _read_bylines(reading, page, info_lines, after_lines, article, date_line)
     reading.body = parts.paragraphs
     reading.images = parts.images
     reading.print_note = parts.print_note
@@ -186,12 +187,8 @@ def _headline_end(runs: Sequence[Run], title: str, index: int | None) -> int | N
     """The index of the headline's last run (a headline broken by ``<br>`` spans several)."""
     if index is None:
         return None
-    key, target = "", title_key(title)
-    for run in runs[index:]:
-        key += title_key(run.text)
-        if len(key) >= len(target):
-            return run.index
-    return index
+    cut = headline_end([run.text for run in runs[index: index + 6]], title)
+    return index + cut - 1 if cut else index
 
 
 def _without_chrome(article: list[Run], containers: Sequence[HtmlElement]) -> list[Run]:
@@ -316,7 +313,8 @@ def _first_date(lines: Sequence[str], labelled_only: bool = False) -> tuple[Foun
     return None
 
 
-def _read_dates(reading: Reading, page, info: list[str], before: list[str], after: list[str]) -> None:
+def _read_dates(reading: Reading, page, info: list[str], before: list[str], after: list[str]) -> str | None:
+    """Set the publication time; returns the info line it was read from (None: from elsewhere)."""
     machine = machine_dates(page.selector.root, page.text, page.url)
     chosen = _first_date(info) or _first_date(before, labelled_only=True)
     found = chosen[0] if chosen else None
@@ -330,7 +328,7 @@ def _read_dates(reading: Reading, page, info: list[str], before: list[str], afte
         url = [m.found for m in machine if m.origin == "url"]
         found = url[0] if url else None
     if found is None:
-        return
+        return None
     if not found.has_time:  # the most precise value that agrees on the day
         for candidate in machine:
             if candidate.found.has_time and candidate.found.value.date() == found.value.date():
@@ -338,8 +336,7 @@ def _read_dates(reading: Reading, page, info: list[str], before: list[str], afte
                 break
     reading.published_at = found.value
     reading.date_has_time = found.has_time
-    if chosen:
-        reading.source = _outlet_beside_date(chosen[1])
+    return chosen[1] if chosen else None
 
 
 def _outlet_beside_date(line: str) -> str | None:
@@ -361,7 +358,8 @@ def _outlet_beside_date(line: str) -> str | None:
 # --- bylines ------------------------------------------------------------------------------------
 
 
-def _read_bylines(reading: Reading, page, info: list[str], after: list[str], article: list[Run]) -> None:
+def _read_bylines(reading: Reading, page, info: list[str], after: list[str], article: list[Run],
+                  date_line: str | None) -> None:
     head = parse_byline("\n".join(info))
     tail = parse_byline("\n".join(after))
     founder = enpproperty(page.text) if "property" in page.text else {}
@@ -372,8 +370,8 @@ def _read_bylines(reading: Reading, page, info: list[str], after: list[str], art
         if names:
             reading.authors = list(dict.fromkeys(names))
             break
-    reading.source = (head["source"] or _meta_source(page) or reading.source or _name_outlet(info)[1]
-                      or tail["source"])
+    reading.source = (head["source"] or _meta_source(page) or (date_line and _outlet_beside_date(date_line))
+                      or _name_outlet(info)[1] or tail["source"])
     reading.editor = head["editor"] or tail["editor"]
     reading.reviewer = head["reviewer"] or tail["reviewer"]
 
@@ -401,14 +399,13 @@ def _dispatch_credit(article: Sequence[Run]) -> list[str]:
     for run in article[:2]:
         match = _DISPATCH.match(run.text)
         if match:
-            names = split_names(match.group(1))
-            return [name for name in names if re.fullmatch(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]+[·•][\u4e00-\u9fff·•]+", name)]
+            return people(split_names(match.group(1)))
     return []
 
 
 def _closing_names(article: Sequence[Run], after: Sequence[str]) -> list[str]:
     """A bare name in brackets closing the article: ``…举行。（张巨峰）`` or a line ``（袁源）``."""
-    candidates = [line for line in after[:2]]
+    candidates = list(after[:2])
     if article:
         candidates.insert(0, article[-1].text)
     for text in candidates:

@@ -32,6 +32,7 @@ __all__ = [
     "parse_byline",
     "parse_print_note",
     "split_names",
+    "people",
     "has_byline_label",
     "starts_with_byline_label",
     "clean_space",
@@ -245,8 +246,9 @@ def _name_slot(value: str) -> str:
     return value[: end.start()] if end else value
 
 
-def _people(names: list[str]) -> list[str]:
-    """The names of a reporter slot that can be a person's name (up to the first that cannot)."""
+def people(names: list[str]) -> list[str]:
+    """The names of a reporter slot that can be a person's name, up to the first that cannot
+    (``["彭冲", "山东冠县报道"]`` -> ``["彭冲"]``)."""
     people: list[str] = []
     for name in names:
         if not _PERSON.fullmatch(name):
@@ -327,7 +329,7 @@ def parse_byline(text: str | None) -> dict[str, Any]:
             continue
         names = split_names(_name_slot(raw))
         if role in _PEOPLE_ROLES:
-            names = _people(names)
+            names = people(names)
         if role == "author" and not names and raw.strip() == "":
             continue  # "文/" followed directly by "记者": the next label carries the names
         roles.setdefault(role, [])
