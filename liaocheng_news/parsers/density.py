@@ -242,6 +242,8 @@ def choose_containers(runs: list[Run]) -> tuple[list[HtmlElement], dict[HtmlElem
         for sibling in parent:
             if sibling is best or not isinstance(sibling.tag, str):
                 continue
+            if _class_weight(sibling) < 1.0:  # a comment list or a sidebar beside the article
+                continue
             if final.get(sibling, 0.0) >= threshold or _is_prose_paragraph(sibling, stats.get(sibling)):
                 chosen.append(sibling)
         order = {element: index for index, element in enumerate(parent)}

@@ -54,7 +54,7 @@ CHROME_SELECTORS: tuple[str, ...] = (
 # A paragraph that opens a block of page furniture: everything after it is not the article.
 _TAIL_HEADINGS = re.compile(
     r"^(新闻推荐|相关推荐|相关新闻|相关阅读|相关文章|相关文章推荐|猜你喜欢|频道推荐|热点阅读|热点排行|热门推荐|"
-    r"图文看点|精彩推荐|推荐阅读|延伸阅读|网友评论|评论|我要评论|发表评论|上一篇|下一篇|"
+    r"图文看点|精彩推荐|推荐阅读|延伸阅读|网友评论|评论|我要评论|发表评论|热门评论|最新评论|精彩评论|上一篇|下一篇|"
     r"相關推薦|相關新聞|相關閱讀|相關文章推薦|猜你喜歡|頻道推薦|熱點閱讀|網友評論|評論)"
     r"\s*([:：(（].*)?$"
 )
