@@ -156,10 +156,13 @@ def test_a_template_title_the_head_does_not_name_is_counted_and_the_readers_is_u
     assert "filled/published_at" in article.extraction_checks
 
 
-def test_a_template_date_without_time_is_made_precise_by_the_reader_on_the_same_day() -> None:
+def _read_with_info(info: str):
+    """A page whose template reads its info line from ``div.info`` while the reader reads the
+    visible line under the headline (``2026-03-02 09:10 来源:新聊城客户端``)."""
+
     class Dated(_Loose):
         title = ("h1",)
-        info = ("div.day",)
+        info = ("div.info",)
 
     class Demo(ArticleParser):
         portal = "demo"
@@ -167,26 +170,20 @@ def test_a_template_date_without_time_is_made_precise_by_the_reader_on_the_same_
 
     html = f"""<html><head><meta charset="utf-8"><title>聊城农村公路建设提速</title></head><body>
 <h1>聊城农村公路建设提速</h1><div class="meta">2026-03-02 09:10 来源:新聊城客户端</div>
-<div class="day">2026-03-02</div><div class="body">{BODY_HTML}</div></body></html>"""
-    article = Demo().parse(page("https://example.org/a.html", html))
+<div class="info">{info}</div><div class="body">{BODY_HTML}</div></body></html>"""
+    return Demo().parse(page("https://example.org/a.html", html))
+
+
+def test_a_template_date_without_time_is_made_precise_by_the_reader_on_the_same_day() -> None:
+    article = _read_with_info("2026-03-02")
     assert article.published_at == datetime(2026, 3, 2, 9, 10, tzinfo=SHANGHAI)
     assert "filled/time" in article.extraction_checks
 
 
 def test_fields_that_disagree_are_counted_and_the_templates_are_kept() -> None:
-    class Wrong(_Loose):
-        title = ("h1",)
-        info = ("div.old",)
-
-    class Demo(ArticleParser):
-        portal = "demo"
-        versions = (Wrong(),)
-
-    html = f"""<html><head><meta charset="utf-8"><title>聊城农村公路建设提速</title></head><body>
-<h1>聊城农村公路建设提速</h1><div class="meta">2026-03-02 09:10 来源:新聊城客户端</div>
-<div class="old">来源:聊城日报 2025-12-30 08:00</div><div class="body">{BODY_HTML}</div></body></html>"""
-    article = Demo().parse(page("https://example.org/a.html", html))
+    article = _read_with_info("来源:聊城日报 2025-12-30 08:00")
     assert article.published_at == datetime(2025, 12, 30, 8, 0, tzinfo=SHANGHAI)
+    assert article.source == "聊城日报"
     assert {"disagree/published_at", "disagree/source"} <= set(article.extraction_checks)
 
 
