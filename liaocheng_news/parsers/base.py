@@ -5,11 +5,14 @@ A :class:`Page` is what a fetch returned (URL, bytes, headers, status); an
 involved, so a parser is tested on a stored page alone.
 
 Portals change templates under us.  A parser therefore holds an ordered list of
-:class:`TemplateVersion` s (newest first); the first version that finds a title and a body wins
-(``extraction="portal"``).  When none does on a page whose URL is an article URL, a generic
-extractor (trafilatura) fills the fields and the item says ``extraction="fallback"``, so a
-template change shows up as a rise in fallbacks, not as silent garbage.  Nothing usable raises
-:class:`NotAnArticle`; undecodable bytes raise :class:`DecodeError` (never mojibake).
+:class:`TemplateVersion` s (newest first); the first version whose anchors match and that finds
+a title and a body wins (``extraction="portal"``, ``template="<portal>/<version>"``), and its
+fields are checked against and completed by the reader (:mod:`~liaocheng_news.parsers.crosscheck`).
+When none does on a page whose URL is an article URL, the reader
+(:mod:`~liaocheng_news.parsers.reader`) reads it and the item says ``extraction="fallback"``,
+``template="generic"``, so a template change shows up as a rise in fallbacks and in the
+cross-check's counts, not as silent garbage.  Nothing usable raises :class:`NotAnArticle`;
+undecodable bytes raise :class:`DecodeError` (never mojibake).
 """
 
 from __future__ import annotations
@@ -23,32 +26,23 @@ from typing import Any, ClassVar
 
 from parsel import Selector
 
-from liaocheng_news.items import Article, Image
+from liaocheng_news.items import Article
 from liaocheng_news.parsers.body import BodyParts, is_byline_line, read_blocks
 from liaocheng_news.parsers.crosscheck import cross_check
 from liaocheng_news.parsers.encoding import DecodeError, decode_html
 from liaocheng_news.parsers.headline import head_titles, headline_end, in_head, strip_markup
-from liaocheng_news.parsers.reader import Reading, read_page
 from liaocheng_news.parsers.html import (
     Block,
     absolute_url,
     blocks_of,
     first_text,
-    is_chrome_line,
-    is_tail_heading,
     node_text,
     remove_chrome,
     select,
     select_all,
 )
-from liaocheng_news.text.fields import (
-    SHANGHAI,
-    clean_space,
-    starts_with_byline_label,
-    parse_byline,
-    parse_datetime,
-    parse_print_note,
-)
+from liaocheng_news.parsers.reader import Reading, read_page
+from liaocheng_news.text.fields import SHANGHAI, clean_space, parse_byline, parse_datetime, parse_print_note
 
 __all__ = [
     "Page",
@@ -59,6 +53,12 @@ __all__ = [
     "NotAnArticle",
     "ParserError",
     "Selectors",
+    "GENERIC_TEMPLATE",
+    # body reading lives in parsers.body; kept importable from here
+    "BodyParts",
+    "is_byline_line",
+    "read_blocks",
+    "breadcrumb_parts",
 ]
 
 Selectors = tuple[str, ...]
