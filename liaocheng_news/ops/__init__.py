@@ -1,1 +1,1 @@
-"""Operator commands, one module per command (each exposes ``add_parser(subparsers)`` and ``run(args)``)."""
+"""Operator commands of ``liaocheng-news``, one module per command group."""
