@@ -44,7 +44,7 @@ class StoreResult:
 ARTICLE_COLUMNS = (
     "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
     "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
-    "content_hash",
+    "content_hash", "template",
 )
 
 _INSERT = f"""
@@ -88,6 +88,7 @@ def _row_values(a: Article) -> list[Any]:
         a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source, list(a.authors),
         a.editor, a.reviewer, a.body_text, Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
         a.edition, a.page_no, a.page_name, a.extraction, Jsonb(dict(a.normalisation)), a.content_hash,
+        a.template,
     ]
 
 
