@@ -49,10 +49,9 @@ ARTICLE_COLUMNS = (
 )
 
 _INSERT = f"""
-INSERT INTO articles ({", ".join(ARTICLE_COLUMNS)}, story_id, content_chars, crawl_run_id, first_seen, last_seen,
+INSERT INTO articles (id, {", ".join(ARTICLE_COLUMNS)}, story_id, content_chars, crawl_run_id, first_seen, last_seen,
                       last_changed)
-VALUES ({", ".join(["%s"] * len(ARTICLE_COLUMNS))}, %s, %s, %s, %s, %s, %s)
-RETURNING id
+VALUES (%s, {", ".join(["%s"] * len(ARTICLE_COLUMNS))}, %s, %s, %s, %s, %s, %s)
 """
 
 # the batch's archived URLs, locked (in id order: two writers never wait on each other in a cycle)
@@ -184,9 +183,6 @@ class Archive:
         results: list[StoreResult | None] = [None] * len(articles)
         async with self.pool.connection() as conn:
             async with conn.transaction():
-                # the story decision is serialised across processes; take its lock before any
-                # row lock, so two writers of the same URLs cannot deadlock
-                await stories.lock(conn)
                 pending = list(range(len(articles)))
                 while pending:
                     first: dict[str, int] = {}
@@ -202,39 +198,45 @@ class Archive:
     @staticmethod
     async def _store_distinct(conn, articles: Sequence[Article], run_id, now) -> list[StoreResult]:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
-        the new and the revised placed in their stories, then written with their story ids."""
+        the new and the revised placed in their stories (``stories.plan``), then every row written
+        once, with its story id, in one pipeline with the stories' own writes."""
         cur = conn.cursor(row_factory=dict_row)
-        old = {r["url"]: r for r in await (await cur.execute(_SELECT_FOR_UPDATE, ([a.url for a in articles],))).fetchall()}
+        async with conn.pipeline():
+            # the story decision is serialised across processes; its lock comes before any row
+            # lock, so two writers of the same URLs cannot deadlock
+            await stories.lock(conn)
+            await cur.execute(_SELECT_FOR_UPDATE, ([a.url for a in articles],))
+            old = {r["url"]: r for r in await cur.fetchall()}
         unchanged = [a for a in articles if a.url in old and not _changed(old[a.url], a)]
         placed = [a for a in articles if a.url not in old or _changed(old[a.url], a)]
-        revised = [a for a in placed if a.url in old]
         planned = await stories.plan(conn, [
             stories.Placing(a.title, a.body_text, a.content_hash, article_id=old[a.url]["id"] if a.url in old else None,
                             previous=old[a.url]["story_id"] if a.url in old else None) for a in placed])
-        where = dict(zip((a.url for a in placed), zip(planned.items, planned.placements, strict=True), strict=True))
-        wcur = conn.cursor()
-        if unchanged:  # a spooled item keeps the time it was fetched
-            await wcur.executemany(_TOUCH, [(a.fetched_at or now, old[a.url]["id"]) for a in unchanged])
-        if revised:
-            await wcur.executemany(_KEEP_REVISION, [(now, old[a.url]["id"]) for a in revised])
-            await wcur.executemany(_UPDATE, [
-                [*_row_values(a)[1:], where[a.url][1].story_id, where[a.url][0].sketch.size,
-                 a.fetched_at or now, now, run_id, old[a.url]["id"]] for a in revised])
-        ids = {a.url: old[a.url]["id"] for a in revised}
+        where = {a.url: (item, p, aid) for a, item, p, aid in
+                 zip(placed, planned.items, planned.placements, planned.article_ids, strict=True)}
+        revised = [a for a in placed if a.url in old]
         new = [a for a in placed if a.url not in old]
-        if new:
-            await wcur.executemany(_INSERT, [
-                [*_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
-                 a.fetched_at or now, a.fetched_at or now, now] for a in new], returning=True)
-            inserted = [(await result.fetchone())[0] async for result in wcur.results()]
-            ids.update(zip((a.url for a in new), inserted, strict=True))
-        await stories.finish(conn, planned, [ids[a.url] for a in placed])
+        wcur = conn.cursor()
+        async with conn.pipeline():
+            await stories.write(conn, planned)
+            if unchanged:  # a spooled item keeps the time it was fetched
+                await wcur.executemany(_TOUCH, [(a.fetched_at or now, old[a.url]["id"]) for a in unchanged])
+            if revised:
+                await wcur.executemany(_KEEP_REVISION, [(now, old[a.url]["id"]) for a in revised])
+                await wcur.executemany(_UPDATE, [
+                    [*_row_values(a)[1:], where[a.url][1].story_id, where[a.url][0].sketch.size,
+                     a.fetched_at or now, now, run_id, old[a.url]["id"]] for a in revised])
+            if new:
+                await wcur.executemany(_INSERT, [
+                    [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
+                     a.fetched_at or now, a.fetched_at or now, now] for a in new])
+            await stories.finish(conn, planned)
         results = []
         for a in articles:
             if a.url in where:
-                p = where[a.url][1]
-                outcome = "revised" if a.url in old else "new"
-                results.append(StoreResult(a.url, ids[a.url], outcome, p.story_id, p.outcome, p.created))
+                _, p, aid = where[a.url]
+                results.append(StoreResult(a.url, aid, "revised" if a.url in old else "new", p.story_id, p.outcome,
+                                           p.created))
             else:
                 results.append(StoreResult(a.url, old[a.url]["id"], "unchanged", old[a.url]["story_id"]))
         return results

@@ -100,6 +100,8 @@ RETURNING s.id
 # 'k' rows: archived articles holding one of its keys (at most MAX_PER_KEY a key);
 # 'e' rows: archived articles with its content_hash; 'm' rows: how many other articles its
 # previous story holds.  ``placed_below`` (re-placement) hides the rows not yet re-placed.
+# And ids: 'a' rows, one for each row not written yet; 's' rows, one for each story the batch
+# may create (ids a batch does not use are left as gaps: a story id says only "made after").
 _CANDIDATES = """
 SELECT 'k', q.i, q.key, x.article_id, a.story_id, NULL::text
 FROM unnest(%(ki)s::int[], %(keys)s::bigint[], %(kself)s::bigint[]) AS q(i, key, self)
@@ -119,11 +121,22 @@ CROSS JOIN LATERAL (
 UNION ALL
 SELECT 'm', m.i, NULL, NULL, (SELECT count(*) FROM articles WHERE story_id = m.prev AND id <> m.self), NULL
 FROM unnest(%(mi)s::int[], %(prevs)s::bigint[], %(mself)s::bigint[]) AS m(i, prev, self)
+UNION ALL
+SELECT 'a', g, NULL, nextval('articles_id_seq'), NULL, NULL FROM generate_series(1, %(new_articles)s) AS g
+UNION ALL
+SELECT 's', g, NULL, NULL, nextval('stories_id_seq'), NULL FROM generate_series(1, %(new_stories)s) AS g
 """
 
 _BODIES = "SELECT id, title, body FROM articles WHERE id = ANY(%s::bigint[])"
 
-_NEW_STORIES = "INSERT INTO stories (id) SELECT nextval('stories_id_seq') FROM generate_series(1, %s) RETURNING id"
+_NEW_STORIES = "INSERT INTO stories (id) SELECT unnest(%s::bigint[])"
+_NEW_STORY_IDS = "SELECT nextval('stories_id_seq') FROM generate_series(1, %s)"
+
+# The canonical copy of new stories of one copy: that copy.
+_SOLE_CANONICAL = """
+UPDATE stories s SET canonical_article_id = v.article FROM unnest(%s::bigint[], %s::bigint[]) AS v(story, article)
+WHERE s.id = v.story
+"""
 
 # Stories merged into others (``from`` → ``to``, both live): copies moved, redirects written and
 # flattened (one step always), rows deleted.  Foreign keys are checked at the statement's end,
@@ -294,12 +307,15 @@ def _best(found: dict[int, dict[int, int]]) -> list[tuple[int, list[int]]]:
 
 async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], labels: _Labels,
                   new_label: Callable[[int, Placing, int, list[_Decision]], int],
-                  placed_below: int | None = None) -> list[_Decision]:
+                  placed_below: int | None = None, new_ids: bool = False,
+                  ) -> tuple[list[_Decision], list[int], list[int]]:
     """Where each item goes, in order (see the module docstring); reads only.
 
     ``new_label(i, item, others, decisions)`` names the story made for item ``i`` when nothing
     confirms (``others``: how many other archived articles its previous story holds;
-    ``decisions``: the batch's decisions so far).
+    ``decisions``: the batch's decisions so far).  With ``new_ids``, also allocates an article id
+    for each item not written yet and a story id for each item, in the same round trip: returns
+    (decisions, article ids, story ids).
     """
     ki, keys, kself, ei, hashes, eself, mi, prevs, mself = ([] for _ in range(9))
     for i, item in enumerate(items):
@@ -319,12 +335,18 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
         "ki": bigint_array(ki), "keys": bigint_array(keys), "kself": _null_array(kself),
         "ei": bigint_array(ei), "hashes": _text_array(hashes), "eself": _null_array(eself),
         "mi": bigint_array(mi), "prevs": bigint_array(prevs), "mself": _null_array(mself),
-        "per_key": MAX_PER_KEY, "placed_below": placed_below})).fetchall()
+        "per_key": MAX_PER_KEY, "placed_below": placed_below,
+        "new_articles": sum(item.article_id is None for item in items) if new_ids else 0,
+        "new_stories": len(items) if new_ids else 0})).fetchall()
+    article_ids = sorted(r[3] for r in rows if r[0] == "a")
+    story_ids = sorted(r[4] for r in rows if r[0] == "s")
     key_rows: list[list[tuple[int, int, int | None]]] = [[] for _ in items]
     exact_rows: list[list[tuple[int, int | None, str]]] = [[] for _ in items]
     others = [0] * len(items)
     key_stories: dict[int, set[int]] = defaultdict(set)  # archived stories holding each key
     for kind, i, key, article_id, story_id, title in rows:
+        if kind in ("a", "s"):
+            continue
         if kind == "k":
             key_rows[i].append((key, article_id, story_id))
             label = labels.of(article_id, story_id)
@@ -392,7 +414,7 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
             decisions.append(_Decision(new_label(i, item, others[i], decisions), "new_story", None, ()))
         for key in mine_keys:
             batch_stories[key].add(decisions[-1].label)
-    return decisions
+    return decisions, article_ids, story_ids
 
 
 
@@ -402,12 +424,16 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
 
 @dataclass
 class Plan:
-    """What :func:`plan` decided for a batch: each item's placement (story ids set), and what
-    :func:`finish` must still do."""
+    """What :func:`plan` decided for a batch, and what :func:`write` and :func:`finish` do with it."""
 
     items: Sequence[Placing]
     placements: list[Placement]
-    merged: list[int] = field(default_factory=list)  # story ids merged away (redirected)
+    article_ids: list[int]  # each item's row: its own, or the id allocated for the row to insert
+    new_stories: list[int] = field(default_factory=list)
+    merges: list[tuple[int, int]] = field(default_factory=list)  # (story merged away, its survivor)
+    sole: dict[int, int] = field(default_factory=dict)  # new story -> its only copy
+    touched: set[int] = field(default_factory=set)  # stories whose canonical copy is chosen again
+    left: list[tuple[int, int]] = field(default_factory=list)  # (story a copy left, the story it went to)
 
 
 def _rule_params(**kw) -> dict:
@@ -416,15 +442,13 @@ def _rule_params(**kw) -> dict:
 
 
 async def plan(conn: psycopg.AsyncConnection, items: Sequence[Placing]) -> Plan:
-    """Decide where a batch goes, under the placement lock, and make the stories that takes.
-
-    Creates the new stories' rows (their canonical copy is chosen by :func:`finish`) and merges
-    the stories the batch bridges, so that the caller can write each article row with
-    ``Placement.story_id`` set; then the caller calls :func:`finish`.
-    """
+    """Decide where a batch goes, under the placement lock (reads only: one round trip, two when
+    there are copies to confirm).  Every placement has its story id, and every item an article
+    id (allocated for rows not written yet); then the caller, in one pipeline, calls
+    :func:`write`, writes its rows with those ids, and calls :func:`finish`."""
     _check_transaction(conn)
     if not items:
-        return Plan(items, [])
+        return Plan(items, [], [])
     labels = _Labels()
     unmade: list[int] = []
     reused: set[int] = set()
@@ -444,17 +468,14 @@ async def plan(conn: psycopg.AsyncConnection, items: Sequence[Placing]) -> Plan:
         unmade.append(_UNMADE + len(unmade))
         return unmade[-1]
 
-    decisions = await _decide(conn, items, labels, new_label)
+    decisions, fresh_ids, story_ids = await _decide(conn, items, labels, new_label, new_ids=True)
+    allocated = iter(fresh_ids)
+    article_ids = [item.article_id if item.article_id is not None else next(allocated) for item in items]
     roots = {labels.find(d.label) for d in decisions}
     made = sorted(label for label in roots if label >= _UNMADE)
-    real: dict[int, int] = {}
-    if made:
-        rows = await (await conn.execute(_NEW_STORIES, (len(made),))).fetchall()
-        real = dict(zip(made, sorted(r[0] for r in rows), strict=True))
+    real = dict(zip(made, story_ids))  # in creation order, as the ids were drawn
     merged = sorted(label for label in labels.parent if label < _UNMADE and labels.find(label) != label)
     if merged:
-        await conn.execute(_MERGE, {"from": bigint_array(merged), "to": bigint_array([labels.find(m) for m in merged]),
-                                    "reason": "merged"})
         logger.info("stories merged by bridging copies: %s", {m: labels.find(m) for m in merged})
 
     def story(label: int) -> int:
@@ -462,40 +483,51 @@ async def plan(conn: psycopg.AsyncConnection, items: Sequence[Placing]) -> Plan:
         return real.get(root, root)
 
     placements = []
-    for item, d in zip(items, decisions, strict=True):
+    members: dict[int, list[int]] = defaultdict(list)
+    for item, d, article_id in zip(items, decisions, article_ids, strict=True):
+        sid = story(d.label)
+        members[sid].append(article_id)
         placements.append(Placement(
-            story_id=story(d.label), outcome=d.outcome,
-            created=d.outcome == "new_story" and labels.find(d.label) in real,
+            story_id=sid, outcome=d.outcome, created=d.outcome == "new_story" and labels.find(d.label) in real,
             previous_story_id=item.previous, rule=d.rule,
             merged=tuple(sorted(m for m in merged if labels.find(m) == labels.find(d.label) and m in d.bridged))))
-    return Plan(items, placements, merged)
+    new = sorted(real.values())
+    sole = {sid: members[sid][0] for sid in new if len(members[sid]) == 1}
+    left = [(p.previous_story_id, p.story_id) for p in placements
+            if p.previous_story_id is not None and p.previous_story_id != p.story_id and p.previous_story_id not in merged]
+    touched = (set(members) - set(sole)) | {f for f, _ in left}
+    return Plan(items, placements, article_ids, new, [(m, story(m)) for m in merged], sole, touched, left)
 
 
-async def finish(conn: psycopg.AsyncConnection, planned: Plan, article_ids: Sequence[int]) -> None:
-    """After the rows are written with their story ids: store the articles' keys, redirect the
-    stories their last copy left, choose the canonical copy of every story touched.
-    Three statements, pipelined."""
-    items, placements = planned.items, planned.placements
+async def write(conn: psycopg.AsyncConnection, planned: Plan) -> None:
+    """The stories the rows will point at: new stories made, bridged stories merged (their
+    copies moved, their ids redirected).  Before the caller writes its rows, in its pipeline."""
+    if planned.new_stories:
+        await conn.execute(_NEW_STORIES, (bigint_array(planned.new_stories),))
+    if planned.merges:
+        await conn.execute(_MERGE, {"from": bigint_array([f for f, _ in planned.merges]),
+                                    "to": bigint_array([t for _, t in planned.merges]), "reason": "merged"})
+
+
+async def finish(conn: psycopg.AsyncConnection, planned: Plan) -> None:
+    """After the caller wrote its rows with their story ids (same pipeline): the articles' keys,
+    a redirect for each story its last copy left, the canonical copy of every story touched."""
+    items = planned.items
     if not items:
         return
-    rewritten = [aid for aid, item in zip(article_ids, items, strict=True) if item.article_id is not None]
+    rewritten = [aid for aid, item in zip(planned.article_ids, items, strict=True) if item.article_id is not None]
+    if rewritten:
+        await conn.execute("DELETE FROM article_passages WHERE article_id = ANY(%s::bigint[])", (bigint_array(rewritten),))
     keys = [item.sketch.keys for item in items]
-    owners = np.repeat(np.asarray(article_ids, dtype=np.int64), [len(k) for k in keys])
-    left = [(p.previous_story_id, p.story_id) for p in placements
-            if p.previous_story_id is not None and p.previous_story_id != p.story_id
-            and p.previous_story_id not in planned.merged]
-    async with conn.pipeline():
-        if rewritten:
-            await conn.execute("DELETE FROM article_passages WHERE article_id = ANY(%s::bigint[])",
-                               (bigint_array(rewritten),))
-        await conn.execute(_INSERT_KEYS, (bigint_array([k for ks in keys for k in ks]), bigint_array(owners)))
-        gone: set[int] = set()
-        if left:
-            cur = await conn.execute(_EMPTIED, {"from": bigint_array([f for f, _ in left]),
-                                                "to": bigint_array([t for _, t in left])})
-            gone = {r[0] for r in await cur.fetchall()}
-    touched = ({p.story_id for p in placements} | {f for f, _ in left}) - gone
-    await conn.execute(_CANONICAL, _rule_params(stories=bigint_array(sorted(touched))))
+    owners = np.repeat(np.asarray(planned.article_ids, dtype=np.int64), [len(k) for k in keys])
+    await conn.execute(_INSERT_KEYS, (bigint_array([k for ks in keys for k in ks]), bigint_array(owners)))
+    if planned.left:  # a story that is gone by now is skipped by the canonical choice below
+        await conn.execute(_EMPTIED, {"from": bigint_array([f for f, _ in planned.left]),
+                                      "to": bigint_array([t for _, t in planned.left])})
+    if planned.sole:
+        await conn.execute(_SOLE_CANONICAL, (bigint_array(list(planned.sole)), bigint_array(list(planned.sole.values()))))
+    if planned.touched:
+        await conn.execute(_CANONICAL, _rule_params(stories=bigint_array(sorted(planned.touched))))
 
 
 async def choose_canonical(conn: psycopg.AsyncConnection, story_ids: Sequence[int]) -> list[int]:
@@ -506,8 +538,8 @@ async def choose_canonical(conn: psycopg.AsyncConnection, story_ids: Sequence[in
 
 
 async def place(conn: psycopg.AsyncConnection, article_id: int) -> Placement:
-    """(Re)place one stored article — the store's path for one row: :func:`plan`, its story id
-    written, :func:`finish`.  Takes the placement lock."""
+    """(Re)place one stored article — the store's path for one row (:func:`plan`, its story id
+    written, :func:`finish`).  Takes the placement lock."""
     await lock(conn)
     row = await (await conn.execute("SELECT title, body, content_hash, story_id FROM articles WHERE id = %s",
                                     (article_id,))).fetchone()
@@ -517,10 +549,12 @@ async def place(conn: psycopg.AsyncConnection, article_id: int) -> Placement:
     item = Placing(title, body, content_hash, article_id=article_id, previous=previous)
     planned = await plan(conn, [item])
     placement = planned.placements[0]
-    await conn.execute("UPDATE articles SET story_id = %s, content_chars = %s WHERE id = %s "
-                       "AND (story_id, content_chars) IS DISTINCT FROM (%s, %s)",
-                       (placement.story_id, item.sketch.size, article_id, placement.story_id, item.sketch.size))
-    await finish(conn, planned, [article_id])
+    async with conn.pipeline():
+        await write(conn, planned)
+        await conn.execute("UPDATE articles SET story_id = %s, content_chars = %s WHERE id = %s "
+                           "AND (story_id, content_chars) IS DISTINCT FROM (%s, %s)",
+                           (placement.story_id, item.sketch.size, article_id, placement.story_id, item.sketch.size))
+        await finish(conn, planned)
     return placement
 
 
@@ -574,8 +608,8 @@ async def replace_all(conn: psycopg.AsyncConnection, chunk: int = REPLACE_CHUNK,
         if not rows:
             break
         items = [Placing(title, body, content_hash, article_id=aid) for aid, title, body, content_hash in rows]
-        decisions = await _decide(conn, items, groups, lambda i, item, others, done: item.article_id,
-                                  placed_below=rows[0][0])
+        decisions, _, _ = await _decide(conn, items, groups, lambda i, item, others, done: item.article_id,
+                                        placed_below=rows[0][0])
         for item, d in zip(items, decisions, strict=True):
             groups.article[item.article_id] = d.label
         keys = [item.sketch.keys for item in items]
@@ -605,8 +639,9 @@ async def replace_all(conn: psycopg.AsyncConnection, chunk: int = REPLACE_CHUNK,
             taken.add(keep)
     fresh = [g for g, s in assigned.items() if s is None]
     if fresh:
-        rows = await (await conn.execute(_NEW_STORIES, (len(fresh),))).fetchall()
-        assigned.update(zip(fresh, sorted(r[0] for r in rows), strict=True))
+        ids = sorted(r[0] for r in await (await conn.execute(_NEW_STORY_IDS, (len(fresh),))).fetchall())
+        await conn.execute(_NEW_STORIES, (bigint_array(ids),))
+        assigned.update(zip(fresh, ids, strict=True))
     after = {a: assigned[groups.of(a, None)] for a in groups.article}
     moved = [a for a in after if after[a] != before[a]]
     if moved:

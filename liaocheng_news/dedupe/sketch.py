@@ -181,17 +181,24 @@ _HASH_INVERSE = pow(_HASH_BASE, -1, 2**64)
 _PASSAGE_DOMAIN, _TITLE_DOMAIN = _U64(0x7061737361676531), _U64(0x7469746C65303031)
 
 
+@functools.lru_cache(maxsize=1)
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """base**j and base**-j modulo 2**64 for j in 0..n (grown by doubling, so built a few times)."""
+    steps = np.full(n + 1, _HASH_BASE, dtype=_U64)
+    steps[0] = 1
+    powers = np.cumprod(steps)
+    steps[1:] = _HASH_INVERSE
+    return powers, np.cumprod(steps)
+
+
 def _segment_hashes(chars: np.ndarray, starts: np.ndarray, ends: np.ndarray, domain: np.uint64) -> np.ndarray:
     """A 64-bit hash of each run ``chars[s:e]`` (vectorised): the polynomial sum of its code
     points in powers of an odd base modulo 2**64, whatever the run's position, with its length
     and a domain folded in and the result mixed; returned as signed int64 (a bigint key)."""
     n = chars.size
-    steps = np.full(n + 1, _HASH_BASE, dtype=_U64)
-    steps[0] = 1
-    powers = np.cumprod(steps)  # base**j modulo 2**64
-    steps[1:] = _HASH_INVERSE
-    inverse = np.cumprod(steps)  # base**-j modulo 2**64
-    prefix = np.concatenate((np.zeros(1, _U64), np.cumsum(chars * inverse[:n], dtype=_U64)))
+    powers, inverse = _powers(max(4096, 1 << n.bit_length()))
+    prefix = np.zeros(n + 1, dtype=_U64)
+    np.cumsum(chars * inverse[:n], out=prefix[1:])
     runs = (prefix[ends] - prefix[starts]) * powers[starts]
     return _mix(runs ^ (ends - starts).astype(_U64) ^ domain).view(np.int64)
 
