@@ -38,7 +38,7 @@ class StoreResult:
     article_id: int
     outcome: str  # new | unchanged | revised
     story_id: int | None = None
-    placement: str | None = None  # new_story | copy | exact (from dedupe.cluster), None when unchanged
+    placement: str | None = None  # new_story | copy | exact (from db.stories), None when unchanged
     created: bool = False  # a story was created for this article
 
 
