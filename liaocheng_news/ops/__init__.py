@@ -1,1 +1,1 @@
-"""Operator tools: commands that maintain the archive, each with ``add_parser(subparsers)`` and ``run(args)``."""
+"""Operator commands of ``liaocheng-news``, one module per command group."""
