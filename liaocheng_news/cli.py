@@ -332,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     ops_db.add_parser(sub)
     from liaocheng_news.ops import extract
     extract.add_parser(sub)
+    from liaocheng_news.ops import stories as ops_stories
+
+    ops_stories.add_parser(sub)
 
     # operator tools that live in their own modules, each with its own argument parser
     for name, (module, help_text) in DELEGATED.items():
