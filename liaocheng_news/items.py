@@ -2,6 +2,11 @@
 
 An :class:`Article` is a plain dataclass, so Scrapy handles it through
 itemadapter and the parsers can build one with no Scrapy involved.
+
+Its fields are the one list of what an article holds: the archive's columns, the export's
+fields, the fixtures' expectations and the spool's JSON are derived from them.  A field says
+who fills it (``metadata={"by": ...}``): the parser (the default), the crawl, the pipelines or
+the archive.
 """
 
 from __future__ import annotations
@@ -41,13 +46,12 @@ class Article:
     page_name: str | None = None
     # how the item was made
     extraction: str = "portal"  # portal | fallback | import
-    fetched_at: datetime | None = None
+    fetched_at: datetime | None = field(default=None, metadata={"by": "crawl"})  # archived as first/last_seen
     # filled by the pipelines
-    normalisation: dict[str, int] = field(default_factory=dict)
-    content_hash: str | None = None
-    story_id: int | None = None
-
-    TEXT_FIELDS = ("title", "subtitle", "source", "editor", "reviewer", "page_name", "channel")
+    normalisation: dict[str, int] = field(default_factory=dict, metadata={"by": "pipelines"})
+    content_hash: str | None = field(default=None, metadata={"by": "pipelines"})
+    # filled by the archive (story placement)
+    story_id: int | None = field(default=None, metadata={"by": "archive"})
 
     @property
     def body_text(self) -> str:
@@ -55,6 +59,20 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def fields_by(*who: str) -> tuple[str, ...]:
+    """The names of the Article fields filled by ``who`` ("parser", "crawl", "pipelines",
+    "archive"), in declaration order."""
+    return tuple(f.name for f in dataclasses.fields(Article) if f.metadata.get("by", "parser") in who)
+
+
+# what a portal parser fills: the fixtures' expectations, check-portals' field count
+PARSED_FIELDS = fields_by("parser")
+# the articles columns an item's values are written to (db.archive), and exported from
+STORED_FIELDS = fields_by("parser", "pipelines")
+# the fields held as datetimes (ISO 8601 in JSON)
+DATETIME_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if "datetime" in str(f.type))
 
 
 def image_from(value: Any) -> Image:
@@ -68,7 +86,7 @@ def image_from(value: Any) -> Image:
 def article_to_json(article: Article) -> dict[str, Any]:
     """A JSON-safe dict (datetimes in ISO 8601 with offset), e.g. for the spool."""
     data = article.to_dict()
-    for key in ("published_at", "fetched_at"):
+    for key in DATETIME_FIELDS:
         if data[key] is not None:
             data[key] = data[key].isoformat()
     return data
@@ -76,7 +94,7 @@ def article_to_json(article: Article) -> dict[str, Any]:
 
 def article_from_json(data: dict[str, Any]) -> Article:
     data = dict(data)
-    for key in ("published_at", "fetched_at"):
+    for key in DATETIME_FIELDS:
         if data.get(key):
             data[key] = datetime.fromisoformat(data[key])
     data["images"] = [image_from(i) for i in data.get("images") or []]

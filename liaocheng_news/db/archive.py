@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from liaocheng_news.db import migrate as migrations
 from liaocheng_news.db.server import ArchiveUnavailable, database_url
-from liaocheng_news.items import Article
+from liaocheng_news.items import STORED_FIELDS, Article, fields_by
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +41,17 @@ class StoreResult:
     created: bool = False  # a story was created for this article
 
 
-ARTICLE_COLUMNS = (
-    "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
-    "content_hash",
-)
+# the articles columns an item's fields are written to (the url first), and how a value is bound
+ARTICLE_COLUMNS = STORED_FIELDS
+_BIND = {
+    "body": lambda a: a.body_text,
+    "authors": lambda a: list(a.authors),
+    "images": lambda a: Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
+    "normalisation": lambda a: Jsonb(dict(a.normalisation)),
+}
+_VALUES = [_BIND.get(c) or (lambda a, c=c: getattr(a, c)) for c in ARTICLE_COLUMNS]
+# an exported article: its stored fields, the archive's (story_id) and the row's bookkeeping
+EXPORT_FIELDS = (*ARTICLE_COLUMNS, *fields_by("archive"), "is_canonical", "revision", "first_seen", "last_seen")
 
 _INSERT = f"""
 INSERT INTO articles ({", ".join(ARTICLE_COLUMNS)}, crawl_run_id, first_seen, last_seen, last_changed)
@@ -77,18 +83,11 @@ WHERE id = %s
 _TOUCH = "UPDATE articles SET last_seen = greatest(last_seen, %s) WHERE id = %s"
 
 
-_EXPORT_COLUMNS = ", ".join(f"a.{c}" for c in (
-    "id", "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
-    "story_id", "content_hash", "revision", "first_seen", "last_seen"))
+_EXPORT_COLUMNS = ", ".join(f"a.{c}" for c in ("id", *EXPORT_FIELDS) if c != "is_canonical")
 
 
 def _row_values(a: Article) -> list[Any]:
-    return [
-        a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source, list(a.authors),
-        a.editor, a.reviewer, a.body_text, Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
-        a.edition, a.page_no, a.page_name, a.extraction, Jsonb(dict(a.normalisation)), a.content_hash,
-    ]
+    return [value(a) for value in _VALUES]
 
 
 def _changed(row: dict, a: Article) -> bool:
@@ -133,6 +132,14 @@ class Archive:
                                    kwargs={"connect_timeout": max(1, int(timeout))})
         await pool.open(wait=True, timeout=timeout)
         return cls(url, pool)
+
+    @classmethod
+    async def from_settings(cls, settings) -> "Archive":
+        """The archive Scrapy ``settings`` name (LIAOCHENG_NEWS_DATABASE_URL, LIAOCHENG_NEWS_HOME,
+        ARCHIVE_CONNECT_TIMEOUT): the crawl and the command line's checks open the same one."""
+        return await cls.open(url=settings.get("LIAOCHENG_NEWS_DATABASE_URL"),
+                              home=settings.get("LIAOCHENG_NEWS_HOME"),
+                              timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT", CONNECT_TIMEOUT))
 
     async def close(self) -> None:
         await self.pool.close()

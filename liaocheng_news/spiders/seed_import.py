@@ -12,6 +12,7 @@ from importlib import resources
 
 import scrapy
 
+from liaocheng_news.counts import count_drop
 from liaocheng_news.importer import decode_dump, iter_dump_files, parse_dump
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,6 @@ class SeedImportSpider(scrapy.Spider):
             try:
                 article = parse_dump(decode_dump(data, url), url)
             except ValueError as exc:
-                stats.inc_value("items_dropped")
-                stats.inc_value("items_dropped/unreadable_dump")
-                logger.warning("dropped (unreadable_dump): %s — %s", url, exc)
+                count_drop(stats, "unreadable_dump", url, str(exc))
                 continue
             yield article
