@@ -36,6 +36,7 @@ class _BrowserCrawler:
     def __init__(self, crawler):
         self._crawler = crawler
         settings = crawler.settings.copy()
+        settings.frozen = False  # a copy of the crawl's (frozen) settings, for this view only
         settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", playwright_launch_options(crawler.settings), priority="cmdline")
         settings.freeze()
         self.settings = settings

@@ -92,12 +92,15 @@ def run_spiders(settings, spiders: list[tuple[type, dict]]) -> int:
     return 1 if bad else 0
 
 
+_WIDTH = 2 + max(len(label) for label, _ in RUN_SUMMARY)
+
+
 def _summary_header(first: str) -> str:
-    return first + "".join(f"{label:>10}" for label, _ in RUN_SUMMARY)
+    return first + "".join(f"{label:>{_WIDTH}}" for label, _ in RUN_SUMMARY)
 
 
 def _summary_figures(stats: dict) -> str:
-    return "".join(f"{stats.get(key, 0):>10}" for _, key in RUN_SUMMARY)
+    return "".join(f"{stats.get(key, 0):>{_WIDTH}}" for _, key in RUN_SUMMARY)
 
 
 def print_summary(crawlers) -> None:
