@@ -256,58 +256,31 @@ def test_main_exits_64_on_a_bad_configuration(tmp_path, capsys):
     assert "no schedule file" in capsys.readouterr().err
 
 
-# -- the scrapyd client, against a loopback server that misbehaves ---------------------------------------
-class Misbehaving:
-    """An HTTP server on 127.0.0.1 that answers 401 with a page, or not at all (``hang``)."""
+# -- the scrapyd client, against loopback servers that misbehave ------------------------------------------
+def test_a_node_refusing_the_credentials_is_named_with_a_hint(tmp_path):
+    from liaocheng_news.ops.replay import ReplayServer
 
-    def __init__(self, hang: bool = False):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.release = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                if hang:
-                    server.release.wait(10)
-                    return
-                body = b"<html><body>Unauthorized</body></html>"
-                self.send_response(401)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> Node:
-        self.thread.start()
-        return Node(f"http://127.0.0.1:{self.httpd.server_address[1]}/", "user", "wrong")
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def test_a_node_refusing_the_credentials_is_named_with_a_hint():
-    with Misbehaving() as node:
+    # scrapyd answers a request without valid credentials with 401 and an HTML page
+    (tmp_path / "status.html").write_text("<html><body>Unauthorized</body></html>", encoding="utf-8")
+    (tmp_path / "status.meta.json").write_text(json.dumps({
+        "url": "http://scrapyd.test/daemonstatus.json", "status": 401, "headers": {"Content-Type": "text/html"}}))
+    with ReplayServer(tmp_path) as server:
+        node = Node(f"{server.url}/http/scrapyd.test/", "user", "wrong")
         with pytest.raises(NodeError, match="daemonstatus.json: not a scrapyd answer.*SCRAPYD_USERNAME"):
             sch.ask(node, "daemonstatus", sch.scrapyd(node).daemonstatus, timeout=10)
+        assert server.fetched("http://scrapyd.test/daemonstatus.json") == 1
 
 
 def test_a_node_that_does_not_answer_is_given_up_after_the_timeout():
+    import socket
     import time
 
-    with Misbehaving(hang=True) as node:
+    with socket.socket() as listener:  # takes the connection (the kernel's backlog), never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        node = Node(f"http://127.0.0.1:{listener.getsockname()[1]}/")
         started = time.monotonic()
-        with pytest.raises(NodeError, match="no answer within 0.5 s"):
+        with pytest.raises(NodeError, match="listjobs.json: no answer within 0.5 s"):
             sch.ask(node, "listjobs", lambda: sch.scrapyd(node).jobs("liaocheng_news"), timeout=0.5)
         assert time.monotonic() - started < 5
 
