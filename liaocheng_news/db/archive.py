@@ -60,17 +60,15 @@ ON CONFLICT (url) DO NOTHING
 RETURNING id
 """
 
-_SELECT_FOR_UPDATE = """
-SELECT id, content_hash, title, subtitle, published_at, source, authors, editor, reviewer, images,
-       revision, last_changed, story_id
-FROM articles WHERE url = %s FOR UPDATE
-"""
+# what _changed() compares, with the row's id and story
+_SELECT_FOR_UPDATE = "SELECT id, content_hash, title, subtitle, story_id FROM articles WHERE url = %s FOR UPDATE"
 
-_KEEP_REVISION = """
-INSERT INTO article_revisions (article_id, revision, title, subtitle, published_at, source, authors,
-                               editor, reviewer, body, images, content_hash, valid_from, superseded_at)
-SELECT id, revision, title, subtitle, published_at, source, authors, editor, reviewer, body, images,
-       content_hash, last_changed, %s
+# the columns an earlier version keeps in article_revisions
+_REVISED = ("title", "subtitle", "published_at", "source", "authors", "editor", "reviewer", "body", "images",
+            "content_hash")
+_KEEP_REVISION = f"""
+INSERT INTO article_revisions (article_id, revision, {", ".join(_REVISED)}, valid_from, superseded_at)
+SELECT id, revision, {", ".join(_REVISED)}, last_changed, %s
 FROM articles WHERE id = %s
 """
 
