@@ -27,7 +27,6 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.misc import load_object
 
 from liaocheng_news.browser import BrowserUnavailable, make_page_init, settings_browser_problem
-from liaocheng_news.handlers import LazyPlaywrightDownloadHandler
 from liaocheng_news.middlewares.replay import META_KEY as REPLAY_ORIGINAL_URL
 from liaocheng_news.portals import portal_for_url
 
@@ -137,6 +136,8 @@ def _renders(path: Any) -> bool:
     scrapy-playwright's own."""
     if not path:
         return False
+    from liaocheng_news.handlers import LazyPlaywrightDownloadHandler  # loaded by the downloader already
+
     try:
         handler = load_object(path) if isinstance(path, str) else path
     except (ImportError, NameError, ValueError):
