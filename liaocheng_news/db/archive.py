@@ -137,7 +137,7 @@ class Archive:
         ARCHIVE_CONNECT_TIMEOUT): the crawl and the command line's checks open the same one."""
         return await cls.open(url=settings.get("LIAOCHENG_NEWS_DATABASE_URL"),
                               home=settings.get("LIAOCHENG_NEWS_HOME"),
-                              timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT", CONNECT_TIMEOUT))
+                              timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT"))
 
     async def close(self) -> None:
         await self.pool.close()

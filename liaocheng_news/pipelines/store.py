@@ -72,10 +72,10 @@ class StorePipeline:
         self.owner = owner  # opens the archive and holds the run id (extensions.archive)
         self.stats = crawler.stats
         s = crawler.settings
-        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 50)
-        self.flush_seconds = s.getfloat("ARCHIVE_FLUSH_SECONDS", 5.0)
-        self.retries = s.getint("ARCHIVE_WRITE_RETRIES", 3)
-        self.backoff = s.getfloat("ARCHIVE_RETRY_BACKOFF", 0.5)
+        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE")
+        self.flush_seconds = s.getfloat("ARCHIVE_FLUSH_SECONDS")
+        self.retries = s.getint("ARCHIVE_WRITE_RETRIES")
+        self.backoff = s.getfloat("ARCHIVE_RETRY_BACKOFF")
         self.spool = Spool(spool_dir(s))
         self.batch: list[Article] = []
         self.lock = asyncio.Lock()
