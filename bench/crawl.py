@@ -325,7 +325,7 @@ def main() -> None:
     common = ["-s", "LOG_LEVEL=WARNING", "-s", "MAX_LIST_PAGES=100000",
               "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
     work = Path(tempfile.mkdtemp(prefix="lcn-bench-crawl-"))
-    work.chmod(0o755)  # pgserver runs postgres as its own user when started as root
+    work.chmod(0o711)  # run by root, PostgreSQL's own user must pass through this folder (only)
     runs: dict[str, list[Run]] = {kind: [] for kind in KINDS + NO_CHANGE}
     pg = None
     try:
@@ -333,7 +333,7 @@ def main() -> None:
         for name, text in (("bare.py", BARE_SPIDER), ("naive.py", NAIVE_SPIDER), ("sampler.py", SAMPLER)):
             (work / name).write_text(text, encoding="utf-8")
         pg = embedded_server(work / "pg")
-        postmaster = int((work / "pg" / "pgdata" / "postmaster.pid").read_text().split()[0])
+        postmaster = pg.pid
         databases = Databases(pg.get_uri())
         with ReplayServer(work / "site") as replay:
             env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
@@ -400,7 +400,7 @@ def main() -> None:
     finally:
         if pg is not None:
             pg.cleanup()
-        stop_embedded(work / "pg" / "pgdata")  # by its pid file, should pgserver have left it running
+            stop_embedded(pg.pgdata)  # by its pid file, should it still run
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -6,7 +6,7 @@ itemadapter and the parsers can build one with no Scrapy involved.
 Its fields are the one list of what an article holds: the archive's columns, the export's
 fields, the fixtures' expectations and the spool's JSON are derived from them.  A field says
 who fills it (``metadata={"by": ...}``): the parser (the default), the crawl, the pipelines or
-the archive.
+the archive; ``metadata={"archived": False}`` marks a working field that is never archived.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class Article:
     page_name: str | None = None
     # how the item was made
     extraction: str = "portal"  # portal | fallback | import
+    template: str | None = None  # which template read it: <portal>/<version>, generic; None for imports
+    # parsers.crosscheck findings, counted in the run's stats and not archived
+    extraction_checks: list[str] = field(default_factory=list, metadata={"archived": False})
     fetched_at: datetime | None = field(default=None, metadata={"by": "crawl"})  # archived as first/last_seen
     # filled by the pipelines
     normalisation: dict[str, int] = field(default_factory=dict, metadata={"by": "pipelines"})
@@ -62,9 +65,11 @@ class Article:
 
 
 def fields_by(*who: str) -> tuple[str, ...]:
-    """The names of the Article fields filled by ``who`` ("parser", "crawl", "pipelines",
-    "archive"), in declaration order."""
-    return tuple(f.name for f in dataclasses.fields(Article) if f.metadata.get("by", "parser") in who)
+    """The names of the archived Article fields filled by ``who`` ("parser", "crawl", "pipelines",
+    "archive"), in declaration order (a field with ``metadata={"archived": False}`` is a working
+    field of the crawl, never archived nor expected of a fixture)."""
+    return tuple(f.name for f in dataclasses.fields(Article)
+                 if f.metadata.get("by", "parser") in who and f.metadata.get("archived", True))
 
 
 # what a portal parser fills: the fixtures' expectations, check-portals' field count
