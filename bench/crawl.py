@@ -1,35 +1,51 @@
-"""Crawl throughput: the full pipeline into the archive vs a bare Scrapy spider, same pages.
+"""Crawl cost per stored article: this project's pipeline against a bare Scrapy spider and a naive
+Scrapy + trafilatura + one-INSERT-per-item pipeline, over the same pages, in one run.
 
-Generates a replay site of N lcxw article pages (from the lcxw fixture's template) with
-paginated list pages, serves it on 127.0.0.1 (in this process, so no crawl process pays for
-serving; each crawl runs in its own process and is measured alone), then crawls it three ways,
-in ``--rounds`` interleaved rounds (a shared machine's speed drifts; medians are printed):
+The benchmark generates a replay site of N lcxw article pages (the lcxw fixture's template,
+20 links per list page), serves it on 127.0.0.1 from this process, starts one embedded
+PostgreSQL (as a database server would run beside a crawl) and crawls the site in ``--rounds``
+interleaved rounds (a shared machine's speed drifts; medians and per-round ratios are printed):
 
-* full: ``liaocheng-news crawl --replay-url`` — the lcxw spider, parser, validate → normalise →
-  dedupe → store into a fresh embedded PostgreSQL archive;
-* bare: a plain Scrapy spider that follows the same list and article links, no parsing, no
-  pipeline;
-* spider only: the lcxw spider and parser with the item pipelines switched off, which isolates
-  what the pipelines (validate, normalise, dedupe, store) cost.
+* bare, project: a Scrapy spider that follows the same list and article links, parses nothing,
+  stores nothing, run with this project's settings (the same download path: robots.txt, replay
+  routing, the render middleware and lazy handler, the same trims) but none of its extensions
+  or pipelines.  What this project adds is measured against it;
+* bare, Scrapy: the same spider with Scrapy's own defaults (outside the project), given only what
+  reaches the same pages the same way: the replay middleware, robots.txt obeyed, the same
+  concurrency, no delay, RemoteControl and the telnet console off (they would open ports);
+* pipeline: ``liaocheng-news crawl --replay-url`` of the lcxw spider into a fresh, migrated
+  database: parse, normalise, keys and story placement, batched upserts;
+* naive: the bare spider with Scrapy's defaults, plus ``trafilatura.bare_extraction`` on every
+  article page and an item pipeline that INSERTs each item with its own commit into a fresh database;
+* no-change: the pipeline's crawl again over its full archive (at rest: vacuumed, as between two
+  scheduled crawls), which reads two list pages and checks their links; timed start to end
+  against both bare spiders reading the same list pages.
 
-Prints pages/s of each, the ratios full/bare (the issue's target: ≥ 0.7) and full/spider-only,
-in wall time and in CPU time (the crawl process with its worker processes, not PostgreSQL or the
-replay server), and the largest peak RSS of one process at two sizes (memory should stay flat
-as the page count grows).  Every archived crawl gets a fresh embedded archive that this process
-starts and holds, as a database server would be held: the rates are the crawl's, and the
-archive's start and stop (a fixed cost per crawl with the embedded archive, none with
-LIAOCHENG_NEWS_DATABASE_URL) are printed apart.
+What is counted as an article's cost: the CPU time (user + system) of the crawl's process and of
+PostgreSQL (the postmaster and all its processes, backends and background workers, over the
+crawl), divided by the articles stored (for the bare spiders: the article pages fetched).  The
+replay server's CPU (threads of this process) is printed apart and not counted.  Start-up is
+counted: it is part of every crawl.
 
-    .venv/bin/python bench/crawl.py [--pages 1000,4000] [--rounds 3]
+Targets (issue 20): pipeline / bare ≤ 1.6 and pipeline / naive ≤ 0.35 in CPU per stored article;
+no-change crawl ≤ 1.2 × the bare spider's wall time.  ``--profile`` adds one pipeline crawl
+under a CPU-time sampling profiler and prints where a stored article's CPU goes: each sample is
+charged to the innermost frame of this project's code on the stack (the parser, the dedupe
+keys, the normaliser, the archive's queries …, with the libraries they call), else to Scrapy,
+Twisted and asyncio, or to start-up imports.
+
+    .venv/bin/python bench/crawl.py [--pages 2000] [--rounds 3] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,42 +54,84 @@ import tempfile
 import textwrap
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # platformdirs, via pgserver
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
+from psycopg.conninfo import make_conninfo  # noqa: E402
+
+from liaocheng_news.db.archive import Archive  # noqa: E402
 from liaocheng_news.db.server import embedded_server, stop_embedded  # noqa: E402
-from liaocheng_news.replay import ReplayServer  # noqa: E402
+from liaocheng_news.ops.replay import ReplayServer  # noqa: E402
 
 TEMPLATE = ROOT / "tests" / "fixtures" / "lcxw" / "article-20260122-151679.html"
 SEED = (ROOT / "liaocheng_news" / "seeds" / "003_12d72fcd3ea23722.txt").read_text(encoding="utf-8")
 HAN = [c for c in SEED if "\u4e00" <= c <= "\u9fff"]
 PER_LIST = 20
 BASE = "https://www.lcxw.cn/yaowen/shehui"
+TICK = os.sysconf("SC_CLK_TCK")
 
 BARE_SPIDER = textwrap.dedent('''
     import scrapy
 
     class Bare(scrapy.Spider):
+        """The same links as the lcxw spider follows; nothing parsed, nothing stored."""
+
         name = "bare"
         custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}}
 
-        async def start(self):
-            yield scrapy.Request("%s/index.html", callback=self.parse_list)
+        def __init__(self, lists=None, articles="1", **kwargs):
+            super().__init__(**kwargs)
+            self.lists = int(lists) if lists else None  # list pages to read (default: all)
+            self.articles = articles != "0"
 
-        def parse_list(self, response):
+        async def start(self):
+            yield scrapy.Request("%s/index.html", callback=self.parse_list, cb_kwargs={"n": 1})
+
+        def parse_list(self, response, n):
             self.crawler.stats.inc_value("pages_fetched")
-            for href in response.css("#newsList li a::attr(href)").getall():
-                yield response.follow(href, callback=self.parse_article)
+            if self.articles:
+                for href in response.css("#newsList li a::attr(href)").getall():
+                    yield response.follow(href, callback=self.parse_article)
             nxt = response.xpath('//div[@class="page"]//a[normalize-space()="下一页"]/@href').get()
-            if nxt:
-                yield response.follow(nxt, callback=self.parse_list)
+            if nxt and (self.lists is None or n < self.lists):
+                yield response.follow(nxt, callback=self.parse_list, cb_kwargs={"n": n + 1})
 
         def parse_article(self, response):
             self.crawler.stats.inc_value("pages_fetched")
+            self.crawler.stats.inc_value("articles_fetched")
 ''' % BASE)
+
+NAIVE_SPIDER = BARE_SPIDER.replace('name = "bare"', 'name = "naive"').replace(
+    'custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}}',
+    'custom_settings = {"ITEM_PIPELINES": {"naive.Insert": 300}, "EXTENSIONS": {}}').replace(
+    'class Bare(', 'class Naive(') + textwrap.dedent('''
+            doc = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True)
+            if doc is not None and doc.text:
+                yield {"url": response.url, "title": doc.title, "body": doc.text, "published": doc.date}
+
+
+    class Insert:
+        """One INSERT, one commit, per item."""
+
+        def open_spider(self):
+            self.conn = psycopg.connect(os.environ["LIAOCHENG_NEWS_DATABASE_URL"], autocommit=True)
+            self.conn.execute("CREATE TABLE IF NOT EXISTS naive_articles "
+                              "(url text PRIMARY KEY, title text, body text, published text)")
+
+        def process_item(self, item):
+            self.conn.execute("INSERT INTO naive_articles VALUES (%s, %s, %s, %s) ON CONFLICT (url) DO NOTHING",
+                              (item["url"], item["title"], item["body"], item["published"]))
+            return item
+
+        def close_spider(self):
+            self.conn.close()
+''')
+NAIVE_SPIDER = "import os\n\nimport psycopg\nimport trafilatura\n" + NAIVE_SPIDER
 
 
 def sentence(rng: random.Random) -> str:
@@ -81,6 +139,7 @@ def sentence(rng: random.Random) -> str:
 
 
 def generate(directory: Path, pages: int, seed: int = 7) -> int:
+    """N article pages and their list pages; returns the number of list pages."""
     rng = random.Random(seed)
     template = TEMPLATE.read_text(encoding="utf-8")
     folder = directory / "lcxw"
@@ -113,96 +172,285 @@ def generate(directory: Path, pages: int, seed: int = 7) -> int:
         name = "index.html" if n == 1 else f"index_{n}.html"
         write(f"list{n}", f"{BASE}/{name}", "list",
               f'<html><head><meta charset="utf-8"></head><body><div id="newsList"><ul>{items}</ul></div>{nxt}</body></html>')
-    return pages + lists
+    return lists
 
 
-def measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    err = proc.stderr.read().decode("utf-8", "replace")
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd[:5])} failed:\n{err[-3000:]}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+# -- measuring ---------------------------------------------------------------------------------------
+def _proc_cpu(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds of the process and of its reaped children) from /proc."""
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        fields = fh.read().rsplit(b")", 1)[1].split()
+    return int(fields[1]), sum(int(v) for v in fields[11:15]) / TICK
 
 
+def server_cpu(postmaster: int) -> float:
+    """CPU seconds so far of a PostgreSQL server: the postmaster (with the backends it reaped)
+    and every process it runs now."""
+    total = _proc_cpu(postmaster)[1]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != postmaster:
+            try:
+                parent, cpu = _proc_cpu(int(entry))
+            except OSError:  # gone meanwhile
+                continue
+            if parent == postmaster:
+                total += cpu
+    return total
+
+
+@dataclass
+class Run:
+    wall: float  # seconds, process start to end
+    crawl_cpu: float  # the crawl's process (user + system)
+    pg_cpu: float  # PostgreSQL, over the crawl
+    replay_cpu: float  # this process (the replay server's threads), not counted
+    rss: float  # the crawl process's peak RSS, MiB
+    count: int = 0  # articles stored (bare: article pages fetched)
+
+    @property
+    def cpu(self) -> float:
+        return self.crawl_cpu + self.pg_cpu
+
+    def per_article_ms(self) -> float:
+        return 1000 * self.cpu / max(1, self.count)
+
+
+def measure(cmd: list[str], env: dict, postmaster: int, cwd: Path = ROOT) -> Run:
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty crawl never blocks on it
+        pg_before, own_before = server_cpu(postmaster), resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()  # the one process this call started
+            proc.wait()
+            raise
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        own_after = resource.getrusage(resource.RUSAGE_SELF)
+        time.sleep(0.3)  # the crawl's backends end and are reaped by the postmaster
+        pg_after = server_cpu(postmaster)
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(cmd[:6])} failed ({proc.returncode}):\n"
+                             f"{errors.read().decode('utf-8', 'replace')[-3000:]}")
+    own = (own_after.ru_utime + own_after.ru_stime) - (own_before.ru_utime + own_before.ru_stime)
+    return Run(wall, usage.ru_utime + usage.ru_stime, pg_after - pg_before, own, usage.ru_maxrss / 1024)
+
+
+def scalar(url: str, sql: str):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+class Databases:
+    """Fresh databases on the benchmark's server: migrated (for the pipeline) or empty."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = admin_url
+        self.count = 0
+        self.template = self.create()
+        asyncio.run(self._migrate(self.url(self.template)))
+
+    @staticmethod
+    async def _migrate(url: str) -> None:
+        archive = await Archive.open(url)  # applies the migrations
+        await archive.close()
+
+    def url(self, name: str) -> str:
+        return make_conninfo(self.admin_url, dbname=name)
+
+    def create(self, template: str | None = None) -> str:
+        self.count += 1
+        name = f"bench_{self.count}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return name
+
+    def fresh(self, migrated: bool) -> str:
+        return self.url(self.create(self.template if migrated else None))
+
+
+# -- where the crawl process's CPU goes ---------------------------------------------------------------
+SAMPLER = textwrap.dedent('''
+    """Run a module under a CPU-time sampling profiler (bench/crawl.py --profile)."""
+    import atexit, collections, json, os, runpy, signal, sys, time
+
+    OWN, TOOLS = "/liaocheng_news/", "/liaocheng_news/ops/"
+    charged = collections.Counter()
+    last = [time.process_time()]
+
+    def bucket(frame):
+        importing = False
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if OWN in name and TOOLS not in name:  # the command line only drives the crawl
+                part = name.split(OWN, 1)[1].split("/")[0].removesuffix(".py")
+                return (f"start-up: imports by {part}" if importing else part)
+            importing = importing or "importlib" in name
+            frame = frame.f_back
+        return "start-up: other imports" if importing else "Scrapy, Twisted, asyncio"
+
+    def sample(signum, frame):  # the CPU time since the last sample: a long C call counts whole
+        now = time.process_time()
+        charged[bucket(frame)] += now - last[0]
+        last[0] = now
+
+    @atexit.register
+    def save():
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)  # no sample may arrive once the handler is gone
+        with open(os.environ["SAMPLES_OUT"], "w") as fh:
+            json.dump(charged, fh)
+
+    signal.signal(signal.SIGPROF, sample)
+    signal.setitimer(signal.ITIMER_PROF, 0.001, 0.001)
+    sys.argv = sys.argv[2:]  # -m MODULE ARGS...
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+''')
+
+
+# -- the run --------------------------------------------------------------------------------------------
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", default="1000,4000", help="article page counts, comma-separated")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of the three crawls, interleaved; medians are printed")
+    parser.add_argument("--pages", type=int, default=2000, help="article pages (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--profile", action="store_true", help="also profile one pipeline crawl")
     args = parser.parse_args()
     py = sys.executable
-    settings = ["-s", "LOG_LEVEL=WARNING", "-s", "MAX_LIST_PAGES=100000",
-                "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-    print(f"medians of {args.rounds} interleaved rounds; rates in pages per second of wall time (p/s) and of "
-          "CPU time (p/cpu-s: the crawl process and its workers)")
-    print(f"{'pages':>6} {'full p/s':>9} {'bare p/s':>9} {'full/bare':>9} {'full p/cpu-s':>13} {'bare p/cpu-s':>13} "
-          f"{'full/bare':>9} {'spider-only p/s':>16} {'full/spider-only':>17} {'full RSS MiB':>13} {'bare RSS MiB':>13}")
-    boot: list[float] = []
-    shutdown: list[float] = []
-    for n in [int(x) for x in args.pages.split(",")]:
-        work = Path(tempfile.mkdtemp(prefix="lcn-bench-crawl-"))
-        work.chmod(0o755)
-        runs: dict[str, list[tuple[float, float, float]]] = {"full": [], "only": [], "bare": []}
-        try:
-            total = generate(work / "site", n)
-            (work / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
-            with ReplayServer(work / "site") as server:
-                base_env = {**os.environ, "LIAOCHENG_NEWS_LOG_LEVEL": "WARNING"}
-                crawl = [py, "-m", "liaocheng_news.cli", "crawl", "--no-seed", "--replay-url", server.url, "lcxw"]
-                commands = {
-                    "full": crawl + settings,
-                    "only": crawl + ["-s", "ITEM_PIPELINES={}", *settings],
-                    "bare": [py, "-m", "scrapy", "runspider", str(work / "bare.py"), "-s", f"REPLAY_URL={server.url}",
-                             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *settings],
-                }
-                for r in range(args.rounds):
-                    order = ["bare", "full", "only"]
-                    order = order[r % 3:] + order[:r % 3]  # no crawl always runs first
-                    for kind in order:
-                        home = work / f"home-{kind}-{r}"
-                        env = {**base_env, "LIAOCHENG_NEWS_HOME": str(home)}
-                        if kind == "bare":
-                            env["LIAOCHENG_NEWS_REPLAY_URL"] = server.url
-                            runs[kind].append(measure(commands[kind], env))
-                            continue
-                        # a fresh archive, held running by this process as a database server
-                        # would be, so the timing holds the crawl and not PostgreSQL's boot and
-                        # shutdown checkpoint (timed apart, below)
-                        started = time.perf_counter()
-                        pg = embedded_server(home)
-                        subprocess.run([py, "-m", "liaocheng_news.cli", "runs"], env=env, check=True,
-                                       capture_output=True)  # migrations
-                        boot.append(time.perf_counter() - started)
-                        try:
-                            runs[kind].append(measure(commands[kind], env))
-                        finally:
-                            started = time.perf_counter()
-                            pg.cleanup()
-                            stop_embedded(home / "pgdata")
-                            shutdown.append(time.perf_counter() - started)
-            rate = {k: median([total / s for s, _, _ in v]) for k, v in runs.items()}
-            cpu_rate = {k: median([total / c for _, c, _ in v]) for k, v in runs.items()}
-            ratio = median([b[0] / f[0] for f, b in zip(runs["full"], runs["bare"])])
-            cpu_ratio = median([b[1] / f[1] for f, b in zip(runs["full"], runs["bare"])])
-            only_ratio = median([o[0] / f[0] for f, o in zip(runs["full"], runs["only"])])
-            rss = {k: max(m for _, _, m in v) for k, v in runs.items()}
-            print(f"{n:>6} {rate['full']:>9.1f} {rate['bare']:>9.1f} {ratio:>9.2f} "
-                  f"{cpu_rate['full']:>13.1f} {cpu_rate['bare']:>13.1f} {cpu_ratio:>9.2f} "
-                  f"{rate['only']:>16.1f} {only_ratio:>17.2f} {rss['full']:>13.0f} {rss['bare']:>13.0f}",
-                  flush=True)
-        finally:
-            subprocess.run(["pkill", "-f", f"postgres -D {work}"], check=False)
-            shutil.rmtree(work, ignore_errors=True)
-    print(f"not in the rates: the embedded archive's start with migrations, median {median(boot):.2f} s, "
-          f"and its stop (shutdown checkpoint), median {median(shutdown):.2f} s, once per crawl")
+    common = ["-s", "LOG_LEVEL=WARNING", "-s", "MAX_LIST_PAGES=100000",
+              "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+    work = Path(tempfile.mkdtemp(prefix="lcn-bench-crawl-"))
+    work.chmod(0o711)  # run by root, PostgreSQL's own user must pass through this folder (only)
+    runs: dict[str, list[Run]] = {kind: [] for kind in KINDS + NO_CHANGE}
+    pg = None
+    try:
+        lists = generate(work / "site", args.pages)
+        for name, text in (("bare.py", BARE_SPIDER), ("naive.py", NAIVE_SPIDER), ("sampler.py", SAMPLER)):
+            (work / name).write_text(text, encoding="utf-8")
+        pg = embedded_server(work / "pg")
+        postmaster = pg.pid
+        databases = Databases(pg.get_uri())
+        with ReplayServer(work / "site") as replay:
+            env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+            env.update({"LIAOCHENG_NEWS_LOG_LEVEL": "WARNING", "LIAOCHENG_NEWS_HOME": str(work / "home")})
+            scrapy_defaults = [
+                "-s", 'DOWNLOADER_MIDDLEWARES={"liaocheng_news.middlewares.replay.ReplayMiddleware": 105}',
+                "-s", "ROBOTSTXT_OBEY=True", "-s", "TELNETCONSOLE_ENABLED=False", "-s", "REMOTE_CONTROL_ENABLED=False"]
+            replayed = ["-s", f"REPLAY_URL={replay.url}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                        *common]
+            pipeline = [py, "-m", "liaocheng_news.ops.cli", "crawl", "--no-seed", "--replay-url", replay.url,
+                        "lcxw", *common]
+            spider = {  # command, folder it runs in (the project's settings, or Scrapy's outside it)
+                "bare, project": ([py, "-m", "scrapy", "runspider", str(work / "bare.py"), *replayed], ROOT),
+                "bare, Scrapy": ([py, "-m", "scrapy", "runspider", str(work / "bare.py"), *scrapy_defaults,
+                                  *replayed], work),
+                "naive": ([py, "-m", "scrapy", "runspider", str(work / "naive.py"), *scrapy_defaults, *replayed],
+                          work),
+            }
+
+            def crawl(kind: str) -> None:
+                if kind.startswith("bare"):
+                    run = measure(spider[kind][0], env, postmaster, cwd=spider[kind][1])
+                    run.count = args.pages
+                elif kind == "naive":
+                    url = databases.fresh(migrated=False)
+                    run = measure(spider[kind][0], {**env, "LIAOCHENG_NEWS_DATABASE_URL": url}, postmaster,
+                                  cwd=spider[kind][1])
+                    run.count = scalar(url, "SELECT count(*) FROM naive_articles")
+                else:
+                    url = databases.fresh(migrated=True)
+                    run = measure(pipeline, {**env, "LIAOCHENG_NEWS_DATABASE_URL": url}, postmaster)
+                    run.count = scalar(url, "SELECT count(*) FROM articles")
+                    no_change(url)
+                runs[kind].append(run)
+
+            def no_change(url: str) -> None:
+                """The same crawl again, everything archived, and the bare spiders over its list pages."""
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("VACUUM ANALYZE")  # at rest, as between two scheduled crawls
+                again = measure(pipeline, {**env, "LIAOCHENG_NEWS_DATABASE_URL": url}, postmaster)
+                again.count = scalar(url, "SELECT (stats->>'list_pages_fetched')::int FROM crawl_runs "
+                                          "ORDER BY id DESC LIMIT 1")
+                runs["no-change"].append(again)
+                for kind in ("bare, project", "bare, Scrapy"):
+                    cmd, cwd = spider[kind]
+                    read = measure([*cmd, "-a", f"lists={again.count}", "-a", "articles=0"], env, postmaster, cwd=cwd)
+                    read.count = again.count
+                    runs[f"{kind}: list pages"].append(read)
+
+            for r in range(args.rounds):
+                for kind in KINDS[r % len(KINDS):] + KINDS[:r % len(KINDS)]:  # no crawl always runs first
+                    crawl(kind)
+                print(f"round {r + 1}/{args.rounds}: " + ", ".join(
+                    f"{k} {runs[k][-1].per_article_ms():.2f} ms" for k in KINDS), file=sys.stderr, flush=True)
+
+            profile = None
+            if args.profile:
+                url = databases.fresh(migrated=True)
+                out = work / "samples.json"
+                measure([py, str(work / "sampler.py"), *pipeline[1:]],
+                        {**env, "LIAOCHENG_NEWS_DATABASE_URL": url, "SAMPLES_OUT": str(out)}, postmaster)
+                profile = json.loads(out.read_text())
+        report(args.pages, lists, args.rounds, runs, profile)
+    finally:
+        if pg is not None:
+            pg.cleanup()
+            stop_embedded(pg.pgdata)  # by its pid file, should it still run
+        shutil.rmtree(work, ignore_errors=True)
+
+
+KINDS = ["bare, project", "bare, Scrapy", "pipeline", "naive"]
+NO_CHANGE = ["no-change", "bare, project: list pages", "bare, Scrapy: list pages"]
+
+
+def paired(runs: dict[str, list[Run]], a: str, b: str, value) -> str:
+    ratios = [value(x) / value(y) for x, y in zip(runs[a], runs[b])]
+    return f"{median(ratios):.2f}  (rounds: {', '.join(f'{x:.2f}' for x in ratios)})"
+
+
+def report(pages: int, lists: int, rounds: int, runs: dict[str, list[Run]], profile: dict | None) -> None:
+    print(f"{pages} article pages and {lists} list pages; medians of {rounds} interleaved rounds.")
+    print("CPU = the crawl's process + PostgreSQL (all its processes); per stored article "
+          "(bare: per article page); the replay server apart.\n")
+    print(f"{'':<16}{'crawl ms':>10}{'PG ms':>8}{'total ms':>10}{'stored':>8}{'wall s':>8}{'RSS MiB':>9}"
+          f"{'replay ms':>11}")
+    for kind in KINDS:
+        rs = runs[kind]
+        n = [max(1, r.count) for r in rs]
+        print(f"{kind:<16}{median([1000 * r.crawl_cpu / c for r, c in zip(rs, n)]):>10.2f}"
+              f"{median([1000 * r.pg_cpu / c for r, c in zip(rs, n)]):>8.2f}"
+              f"{median([r.per_article_ms() for r in rs]):>10.2f}{median([r.count for r in rs]):>8.0f}"
+              f"{median([r.wall for r in rs]):>8.2f}{max(r.rss for r in rs):>9.0f}"
+              f"{median([1000 * r.replay_cpu / c for r, c in zip(rs, n)]):>11.2f}")
+    cpu = Run.per_article_ms
+    print(f"\nCPU per article, pipeline / bare (project settings): {paired(runs, 'pipeline', 'bare, project', cpu)}"
+          "; target ≤ 1.6")
+    print(f"CPU per article, pipeline / bare (Scrapy defaults):  {paired(runs, 'pipeline', 'bare, Scrapy', cpu)}")
+    print(f"CPU per article, pipeline / naive:                  {paired(runs, 'pipeline', 'naive', cpu)}"
+          "; target ≤ 0.35")
+    nc = runs["no-change"]
+    print(f"\nno-change crawl: {median([r.wall for r in nc]):.2f} s wall, {median([r.cpu for r in nc]):.2f} s CPU "
+          f"({median([r.count for r in nc]):.0f} list pages and their archive checks, start to end)")
+    for kind in ("bare, project", "bare, Scrapy"):
+        rs = runs[f"{kind}: list pages"]
+        print(f"  {kind} spider reading them: {median([r.wall for r in rs]):.2f} s wall, "
+              f"{median([r.cpu for r in rs]):.2f} s CPU; no-change / it, wall: "
+              f"{paired(runs, 'no-change', f'{kind}: list pages', lambda r: r.wall)}; target ≤ 1.2")
+    if profile:
+        whole = sum(profile.values())
+        crawl_ms = median([1000 * r.crawl_cpu / max(1, r.count) for r in runs["pipeline"]])
+        pg_ms = median([1000 * r.pg_cpu / max(1, r.count) for r in runs["pipeline"]])
+        print(f"\nwhere a stored article's CPU goes: the crawl's process ({crawl_ms:.2f} ms, split as one sampled "
+              f"crawl's CPU time; each sample charged to the innermost module of this project on the stack) and "
+              f"PostgreSQL ({pg_ms:.2f} ms):")
+        for label, seconds in sorted(profile.items(), key=lambda kv: -kv[1]):
+            print(f"  {label:<48}{100 * seconds / whole:>6.1f} %{crawl_ms * seconds / whole:>8.2f} ms")
+        print(f"  {'PostgreSQL (server processes)':<48}{'':>8}{pg_ms:>8.2f} ms")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 An :class:`Article` is a plain dataclass, so Scrapy handles it through
 itemadapter and the parsers can build one with no Scrapy involved.
+
+Its fields are the one list of what an article holds: the archive's columns, the export's
+fields, the fixtures' expectations and the spool's JSON are derived from them.  A field says
+who fills it (``metadata={"by": ...}``): the parser (the default), the crawl, the pipelines or
+the archive; ``metadata={"archived": False}`` marks a working field that is never archived.
 """
 
 from __future__ import annotations
@@ -42,14 +47,14 @@ class Article:
     # how the item was made
     extraction: str = "portal"  # portal | fallback | import
     template: str | None = None  # which template read it: <portal>/<version>, generic; None for imports
-    extraction_checks: list[str] = field(default_factory=list)  # parsers.crosscheck findings, for run stats
-    fetched_at: datetime | None = None
+    # parsers.crosscheck findings, counted in the run's stats and not archived
+    extraction_checks: list[str] = field(default_factory=list, metadata={"archived": False})
+    fetched_at: datetime | None = field(default=None, metadata={"by": "crawl"})  # archived as first/last_seen
     # filled by the pipelines
-    normalisation: dict[str, int] = field(default_factory=dict)
-    content_hash: str | None = None
-    story_id: int | None = None
-
-    TEXT_FIELDS = ("title", "subtitle", "source", "editor", "reviewer", "page_name", "channel")
+    normalisation: dict[str, int] = field(default_factory=dict, metadata={"by": "pipelines"})
+    content_hash: str | None = field(default=None, metadata={"by": "pipelines"})
+    # filled by the archive (story placement)
+    story_id: int | None = field(default=None, metadata={"by": "archive"})
 
     @property
     def body_text(self) -> str:
@@ -57,6 +62,22 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def fields_by(*who: str) -> tuple[str, ...]:
+    """The names of the archived Article fields filled by ``who`` ("parser", "crawl", "pipelines",
+    "archive"), in declaration order (a field with ``metadata={"archived": False}`` is a working
+    field of the crawl, never archived nor expected of a fixture)."""
+    return tuple(f.name for f in dataclasses.fields(Article)
+                 if f.metadata.get("by", "parser") in who and f.metadata.get("archived", True))
+
+
+# what a portal parser fills: the fixtures' expectations, check-portals' field count
+PARSED_FIELDS = fields_by("parser")
+# the articles columns an item's values are written to (db.archive), and exported from
+STORED_FIELDS = fields_by("parser", "pipelines")
+# the fields held as datetimes (ISO 8601 in JSON)
+DATETIME_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if "datetime" in str(f.type))
 
 
 def image_from(value: Any) -> Image:
@@ -70,7 +91,7 @@ def image_from(value: Any) -> Image:
 def article_to_json(article: Article) -> dict[str, Any]:
     """A JSON-safe dict (datetimes in ISO 8601 with offset), e.g. for the spool."""
     data = article.to_dict()
-    for key in ("published_at", "fetched_at"):
+    for key in DATETIME_FIELDS:
         if data[key] is not None:
             data[key] = data[key].isoformat()
     return data
@@ -78,7 +99,7 @@ def article_to_json(article: Article) -> dict[str, Any]:
 
 def article_from_json(data: dict[str, Any]) -> Article:
     data = dict(data)
-    for key in ("published_at", "fetched_at"):
+    for key in DATETIME_FIELDS:
         if data.get(key):
             data[key] = datetime.fromisoformat(data[key])
     data["images"] = [image_from(i) for i in data.get("images") or []]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from liaocheng_news.dedupe.sketch import fingerprint
 from liaocheng_news.items import Article
-
-SH = ZoneInfo("Asia/Shanghai")
+from liaocheng_news.text.fields import SHANGHAI as SH
 
 PARAGRAPHS = [
     "10月8日上午，在山东易斯特工程工具有限公司生产车间内，几十台机床正开足马力运行，工人们忙着把加工好的盾构机刀具刀圈放到货架上。",
@@ -42,7 +40,7 @@ def replay_crawl(*args: str, url: str, home, replay_dir, env: dict | None = None
 
     environ = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
                "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", **(env or {})}
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "crawl", "--no-seed",
+    result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "--no-seed",
                              "--replay", str(replay_dir), *args],
                             env=environ, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -57,3 +55,18 @@ def latest_stats(url: str) -> dict[str, dict]:
         rows = conn.execute("SELECT DISTINCT ON (spider) spider, stats FROM crawl_runs "
                             "ORDER BY spider, id DESC").fetchall()
     return {spider: stats for spider, stats in rows}
+
+
+def project_crawler(spidercls, **settings):
+    """A crawler of ``spidercls`` with the project's settings (``settings`` on top), its
+    extensions made and its spider created, as a crawl has them when the spider opens."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+
+    project = get_project_settings()
+    own = {name: project[name] for name in project  # the reactor is the test runner's
+           if project.getpriority(name) >= SETTINGS_PRIORITIES["project"] and name != "TWISTED_REACTOR"}
+    crawler = get_crawler(spidercls, {**own, **settings})
+    crawler.spider = crawler._create_spider()
+    return crawler

@@ -23,7 +23,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from liaocheng_news.db import migrate as migrations
 from liaocheng_news.db import stories
 from liaocheng_news.db.server import ArchiveUnavailable, database_url
-from liaocheng_news.items import Article
+from liaocheng_news.items import STORED_FIELDS, Article, fields_by
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +42,17 @@ class StoreResult:
     created: bool = False  # a story was created for this article
 
 
-ARTICLE_COLUMNS = (
-    "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
-    "content_hash", "template",
-)
+# the articles columns an item's fields are written to (the url first), and how a value is bound
+ARTICLE_COLUMNS = STORED_FIELDS
+_BIND = {
+    "body": lambda a: a.body_text,
+    "authors": lambda a: list(a.authors),
+    "images": lambda a: Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
+    "normalisation": lambda a: Jsonb(dict(a.normalisation)),
+}
+_VALUES = [_BIND.get(c) or (lambda a, c=c: getattr(a, c)) for c in ARTICLE_COLUMNS]
+# an exported article: its stored fields, the archive's (story_id) and the row's bookkeeping
+EXPORT_FIELDS = (*ARTICLE_COLUMNS, *fields_by("archive"), "is_canonical", "revision", "first_seen", "last_seen")
 
 _INSERT = f"""
 INSERT INTO articles (id, {", ".join(ARTICLE_COLUMNS)}, story_id, content_chars, crawl_run_id, first_seen, last_seen,
@@ -60,11 +66,12 @@ SELECT url, id, content_hash, title, subtitle, story_id
 FROM articles WHERE url = ANY(%s::text[]) ORDER BY id FOR UPDATE
 """
 
-_KEEP_REVISION = """
-INSERT INTO article_revisions (article_id, revision, title, subtitle, published_at, source, authors,
-                               editor, reviewer, body, images, content_hash, valid_from, superseded_at)
-SELECT id, revision, title, subtitle, published_at, source, authors, editor, reviewer, body, images,
-       content_hash, last_changed, %s
+# the columns an earlier version keeps in article_revisions
+_REVISED = ("title", "subtitle", "published_at", "source", "authors", "editor", "reviewer", "body", "images",
+            "content_hash")
+_KEEP_REVISION = f"""
+INSERT INTO article_revisions (article_id, revision, {", ".join(_REVISED)}, valid_from, superseded_at)
+SELECT id, revision, {", ".join(_REVISED)}, last_changed, %s
 FROM articles WHERE id = %s
 """
 
@@ -77,19 +84,11 @@ WHERE id = %s
 _TOUCH = "UPDATE articles SET last_seen = greatest(last_seen, %s) WHERE id = %s"
 
 
-_EXPORT_COLUMNS = ", ".join(f"a.{c}" for c in (
-    "id", "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
-    "story_id", "content_hash", "revision", "first_seen", "last_seen"))
+_EXPORT_COLUMNS = ", ".join(f"a.{c}" for c in ("id", *EXPORT_FIELDS) if c != "is_canonical")
 
 
 def _row_values(a: Article) -> list[Any]:
-    return [
-        a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source, list(a.authors),
-        a.editor, a.reviewer, a.body_text, Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
-        a.edition, a.page_no, a.page_name, a.extraction, Jsonb(dict(a.normalisation)), a.content_hash,
-        a.template,
-    ]
+    return [value(a) for value in _VALUES]
 
 
 def _changed(row: dict, a: Article) -> bool:
@@ -134,6 +133,14 @@ class Archive:
                                    kwargs={"connect_timeout": max(1, int(timeout))})
         await pool.open(wait=True, timeout=timeout)
         return cls(url, pool)
+
+    @classmethod
+    async def from_settings(cls, settings) -> "Archive":
+        """The archive Scrapy ``settings`` name (LIAOCHENG_NEWS_DATABASE_URL, LIAOCHENG_NEWS_HOME,
+        ARCHIVE_CONNECT_TIMEOUT): the crawl and the command line's checks open the same one."""
+        return await cls.open(url=settings.get("LIAOCHENG_NEWS_DATABASE_URL"),
+                              home=settings.get("LIAOCHENG_NEWS_HOME"),
+                              timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT"))
 
     async def close(self) -> None:
         await self.pool.close()

@@ -15,8 +15,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     @classmethod
     def from_crawler(cls, crawler):
         mw = super().from_crawler(crawler)
-        mw.base = crawler.settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
-        mw.cap = crawler.settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+        mw.base = crawler.settings.getfloat("RETRY_BACKOFF_BASE")
+        mw.cap = crawler.settings.getfloat("RETRY_BACKOFF_MAX")
         return mw
 
     async def _wait(self, retry):

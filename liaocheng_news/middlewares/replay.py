@@ -2,6 +2,11 @@
 
 Spiders, parsers and items see only the portals' real URLs; only the download goes to
 127.0.0.1.  Switched off (NotConfigured) when REPLAY_URL is unset.
+
+The replay server's address of a portal URL is ``<replay>/<scheme>/<host><path>[?query]``:
+:func:`replay_target` and :func:`recorded_url` are the two directions of that one mapping, used
+by this middleware, the browser's page routing (:mod:`liaocheng_news.browser`) and the operator
+tools (the one-off fetcher and the replay server itself, in :mod:`liaocheng_news.ops`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,25 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 META_KEY = "replay_original_url"
+
+
+def replay_target(replay_url: str, url: str) -> str | None:
+    """The replay server's URL for a portal URL; None for a URL that is not http(s) or is on
+    the replay server already."""
+    base = replay_url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.netloc == urlsplit(base).netloc:
+        return None
+    target = f"{base}/{parts.scheme}/{parts.netloc}{parts.path or '/'}"
+    return f"{target}?{parts.query}" if parts.query else target
+
+
+def recorded_url(path: str) -> str | None:
+    """The portal URL a replay server's request path (``/<scheme>/<host>/<path>``) stands for."""
+    parts = path.split("/", 3)
+    if len(parts) < 3 or parts[0] or parts[1] not in ("http", "https") or not parts[2]:
+        return None
+    return f"{parts[1]}://{parts[2]}/{parts[3] if len(parts) > 3 else ''}"
 
 
 class ReplayMiddleware:
@@ -26,12 +50,9 @@ class ReplayMiddleware:
         return cls(url)
 
     def process_request(self, request):
-        parts = urlsplit(request.url)
-        if parts.netloc == self.replay_host or parts.scheme not in ("http", "https"):
+        target = replay_target(self.replay_url, request.url)
+        if target is None:
             return None
-        target = f"{self.replay_url}/{parts.scheme}/{parts.netloc}{parts.path or '/'}"
-        if parts.query:
-            target += f"?{parts.query}"
         meta = dict(request.meta)
         meta.setdefault(META_KEY, request.url)
         return request.replace(url=target, meta=meta, dont_filter=True)

@@ -141,7 +141,7 @@ def _restore(args) -> int:
 
 def run(args) -> int:
     """Run a parsed ``db`` command; returns its exit status (errors are one line on stderr)."""
-    from liaocheng_news.cli import EXIT_ARCHIVE_UNAVAILABLE  # every command's "archive unreachable"
+    from liaocheng_news.ops.cli import EXIT_ARCHIVE_UNAVAILABLE  # every command's "archive unreachable"
     from liaocheng_news.db.backup import BackupError, NoBackupFile
     from liaocheng_news.db.server import ArchiveUnavailable
     from liaocheng_news.db.serving import ServeError, ServeUsageError

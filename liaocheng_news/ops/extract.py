@@ -94,7 +94,7 @@ def _iso(value: Any) -> Any:
 
 def record(article, page_path: Path) -> dict[str, Any]:
     """An article as an export record, with ``template``, ``extraction_checks`` and ``page``."""
-    from liaocheng_news.cli import EXPORT_FIELDS
+    from liaocheng_news.db.archive import EXPORT_FIELDS
 
     data = article.to_dict()
     out = {key: _iso(data.get(key)) for key in EXPORT_FIELDS}

@@ -33,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """0 when done (every id resolved); 1 when an id never was a story; 2 when the archive is unavailable."""
-    from liaocheng_news.cli import EXIT_ARCHIVE_UNAVAILABLE
+    from liaocheng_news.ops.cli import EXIT_ARCHIVE_UNAVAILABLE
     from liaocheng_news.db.archive import Archive
     from liaocheng_news.db.migrate import SchemaTooNew
     from liaocheng_news.db.server import ArchiveUnavailable

@@ -1,20 +1,30 @@
-"""Second stage: script normalisation of every text field (liaocheng_news.text.normalise)."""
+"""Second stage: script normalisation of every text field (liaocheng_news.text.normalise).
+
+The normaliser (OpenCC's dictionaries, the pinyin tables) is made for the first article, so a
+crawl that finds nothing new does not pay for it.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from liaocheng_news.pipelines import drop
-from liaocheng_news.text.normalise import Normaliser
 
 
 class NormalisePipeline:
-    def __init__(self, crawler, normaliser: Normaliser):
+    def __init__(self, crawler, spam_phrases: list[str]):
         self.crawler = crawler
-        self.normaliser = normaliser
+        self.spam_phrases = spam_phrases
 
     @classmethod
     def from_crawler(cls, crawler):
-        extra = crawler.settings.getlist("NORMALISE_SPAM_PHRASES")
-        return cls(crawler, Normaliser(extra_spam_phrases=extra))
+        return cls(crawler, crawler.settings.getlist("NORMALISE_SPAM_PHRASES"))
+
+    @cached_property
+    def normaliser(self):
+        from liaocheng_news.text.normalise import Normaliser
+
+        return Normaliser(extra_spam_phrases=self.spam_phrases)
 
     def process_item(self, item):
         item = self.normaliser.article(item)

@@ -17,12 +17,12 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from scrapy.exceptions import NotConfigured
+
 from liaocheng_news.db.archive import DATABASE_ERRORS
-from liaocheng_news.db.crawler import archive_for
 from liaocheng_news.db.server import ArchiveUnavailable, home_dir
-from liaocheng_news.db.writer import ArchiveWriter
+from liaocheng_news.extensions.archive import ArchiveExtension
 from liaocheng_news.items import Article, article_from_json, article_to_json
-from liaocheng_news.workers import cpu_workers
 
 logger = logging.getLogger(__name__)
 
@@ -67,25 +67,27 @@ class Spool:
 
 
 class StorePipeline:
-    def __init__(self, crawler):
+    def __init__(self, crawler, owner: ArchiveExtension):
         self.crawler = crawler
+        self.owner = owner  # opens the archive and holds the run id (extensions.archive)
         self.stats = crawler.stats
         s = crawler.settings
-        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 50)
-        self.flush_seconds = s.getfloat("ARCHIVE_FLUSH_SECONDS", 5.0)
-        self.retries = s.getint("ARCHIVE_WRITE_RETRIES", 3)
-        self.backoff = s.getfloat("ARCHIVE_RETRY_BACKOFF", 0.5)
+        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE")
+        self.flush_seconds = s.getfloat("ARCHIVE_FLUSH_SECONDS")
+        self.retries = s.getint("ARCHIVE_WRITE_RETRIES")
+        self.backoff = s.getfloat("ARCHIVE_RETRY_BACKOFF")
         self.spool = Spool(spool_dir(s))
         self.batch: list[Article] = []
         self.lock = asyncio.Lock()
         self.archive = None
-        self.run_id = None
         self._ticker: asyncio.Task | None = None
-        self._warming: asyncio.Future | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        owner = crawler.get_extension(ArchiveExtension)
+        if owner is None:
+            raise NotConfigured("no archive (ARCHIVE_ENABLED is off): nothing to store into")
+        return cls(crawler, owner)
 
     @property
     def spider_name(self) -> str:
@@ -94,28 +96,12 @@ class StorePipeline:
 
     async def open_spider(self):
         try:
-            self.archive = await archive_for(self.crawler)
+            self.archive = await self.owner.archive()
         except ArchiveUnavailable as exc:
-            # refuse to crawl without an archive; whatever is scraped before the engine stops
-            # goes to the spool, so nothing is lost
-            logger.error("archive unavailable, the crawl stops (items so far are spooled to %s): %s",
-                         self.spool.directory, exc)
-            self.stats.set_value("archive_unavailable", str(exc))
-            try:
-                engine = self.crawler.engine
-            except RuntimeError:  # no running crawl (a pipeline driven directly, as in tests)
-                engine = None
-            if engine is not None:
-                asyncio.get_running_loop().call_soon(
-                    lambda: asyncio.ensure_future(engine.close_spider_async(reason="archive_unavailable")))
+            # the extension stops the crawl; whatever is scraped before the engine stops goes
+            # to the spool, so nothing is lost
+            logger.error("no archive: items are spooled to %s (%s)", self.spool.directory, exc)
         else:
-            if cpu_workers(self.crawler.settings.get("CPU_WORKERS", "auto")):
-                # batches are written by a writer process (db.writer), off the crawl's process
-                self.archive = ArchiveWriter(self.archive, self.crawler.settings.getfloat(
-                    "ARCHIVE_CONNECT_TIMEOUT", 10.0))
-                # booted while the first pages download (spooled items are written first); the
-                # task is kept, as the event loop holds tasks only weakly
-                self._warming = asyncio.ensure_future(self.archive.start())
             await self._replay_spool()
         self._ticker = asyncio.ensure_future(self._tick())
 
@@ -135,11 +121,7 @@ class StorePipeline:
     async def close_spider(self):
         if self._ticker:
             self._ticker.cancel()
-        try:
-            await self.flush()
-        finally:
-            if isinstance(self.archive, ArchiveWriter):
-                await self.archive.close()
+        await self.flush()
 
     async def flush(self) -> None:
         async with self.lock:
@@ -160,7 +142,7 @@ class StorePipeline:
         """One batch, one transaction: 'written', 'unavailable' (after retries) or 'rejected'."""
         if self.archive is None:
             return UNAVAILABLE
-        run_id = getattr(self.crawler, "liaocheng_news_run_id", None)
+        run_id = self.owner.run_id
         for attempt in range(self.retries + 1):
             try:
                 results = await self.archive.store(batch, run_id=run_id)

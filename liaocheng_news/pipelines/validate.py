@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from itemadapter import ItemAdapter
 
 from liaocheng_news.items import Article
 from liaocheng_news.pipelines import drop
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from liaocheng_news.text.fields import SHANGHAI
 
 
 class ValidatePipeline:

@@ -17,7 +17,6 @@ import logging
 
 from scrapy.http import Response
 
-from liaocheng_news.db.crawler import archive_for
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.items import Article
@@ -48,12 +47,13 @@ class AchieSpider(PortalSpider):
         """Canonical URLs that earlier runs dropped as not about Liaocheng."""
         if self._remembered is None:
             self._remembered = set()
-            try:
-                archive = await archive_for(self.crawler)
-                for run in await archive.runs(limit=RUNS_READ, spider=self.name):
+            if self.archive is not None:
+                try:
+                    runs = await (await self.archive.archive()).runs(limit=RUNS_READ, spider=self.name)
+                except ArchiveUnavailable:
+                    runs = []
+                for run in runs:
                     self._remembered.update((run.get("stats") or {}).get(STATS_KEY) or [])
-            except ArchiveUnavailable:
-                pass
         return self._remembered
 
     def _remember(self, url: str) -> None:
@@ -82,10 +82,7 @@ class AchieSpider(PortalSpider):
     async def parse_article(self, response: Response, channel: str | None = None):
         async for item in super().parse_article(response, channel):
             if isinstance(item, Article) and not is_about_liaocheng(item):
-                stats = self.crawler.stats
-                stats.inc_value("items_dropped")
-                stats.inc_value("items_dropped/not_liaocheng")
                 self._remember(response.url)
-                logger.info("dropped (not_liaocheng): %s — %s", response.url, item.title)
+                self.drop("not_liaocheng", response.url, item.title, level=logging.INFO)
                 continue
             yield item

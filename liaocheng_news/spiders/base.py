@@ -10,38 +10,47 @@ A portal spider declares only what is specific to its portal:
 Which links on a list page are articles, and the "下一页" link, are read by the portal's
 parser (``parse_list``), so a check of a portal needs no spider.
 
-Everything else lives here: robots.txt and politeness come from the settings; a list page's
-article links are checked against the archive in one query (nothing is held in memory), so a
-URL already archived is not fetched again unless it is young enough to be re-checked and was
-last fetched more than RECHECK_INTERVAL_HOURS ago; pagination stops after
-INCREMENTAL_LOOKBACK_PAGES pages that held nothing new.  Article pages go to the portal's
-parser (liaocheng_news.parsers), with no Scrapy in the parser.
+Everything else lives here:
+
+* robots.txt and politeness come from the settings;
+* a list page's article links are checked against the archive in one query (:meth:`to_fetch`,
+  nothing held in memory): a URL already archived is not fetched again unless it is young enough
+  to be re-checked and was last fetched more than RECHECK_INTERVAL_HOURS ago; pagination stops
+  after INCREMENTAL_LOOKBACK_PAGES pages that held nothing new;
+* an article page goes to the portal's parser (liaocheng_news.parsers, no Scrapy in it), in this
+  process, and leaves the callback as an :class:`~liaocheng_news.items.Article` with its channel,
+  listed URL and fetch time; the item pipelines then normalise it, key it and store it;
+* an article page that came back as an app shell (the parser finds no article, the markup is
+  scripts and almost no text: :mod:`liaocheng_news.app_shell`) is requested once more through the
+  browser (``render/escalations``) instead of being dropped; the page is parsed once each time;
+* every page that yields nothing is a counted, logged drop (:meth:`drop`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta, timezone
 
 import scrapy
-from scrapy import signals
 from scrapy.http import Response
 
-from liaocheng_news.db.crawler import archive_for
+from liaocheng_news.app_shell import looks_like_app_shell
+from liaocheng_news.counts import count_drop
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.dedupe.urls import canonical_url
-from liaocheng_news.items import Article
+from liaocheng_news.extensions.archive import ArchiveExtension
+from liaocheng_news.middlewares.render import render_meta
+from liaocheng_news.middlewares.replay import META_KEY as REPLAY_ORIGINAL_URL
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import DecodeError, NotAnArticle, Page
-from liaocheng_news.workers import WorkerLost, parse_article_page, parse_pool, warm_parser
 
 logger = logging.getLogger(__name__)
 
 
 def page_from_response(response: Response) -> Page:
+    """The parsers' view of a Scrapy response (URL, bytes, headers, status)."""
     headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
     return Page(url=response.url, body=response.body, headers=headers, status=response.status)
 
@@ -83,30 +92,6 @@ class PortalSpider(scrapy.Spider):
                                  cb_kwargs={"channel": channel, "first_url": url, "n": 1, "stale": 0})
 
     # -- the machinery ----------------------------------------------------------------------
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._start_workers, signal=signals.spider_opened)
-        return spider
-
-    def _start_workers(self, spider) -> None:
-        """Boot the parse workers while robots.txt and the first lists download (not awaited:
-        the crawl does not wait for them)."""
-        self._warming = asyncio.ensure_future(self._warm_workers())
-
-    async def _warm_workers(self) -> None:
-        try:
-            await parse_pool(self.crawler).start(warm_parser, self.name)
-        except Exception as exc:  # noqa: BLE001 - the first parse starts them again, or says why
-            logger.warning("parse workers did not start ahead of the crawl: %s", exc)
-
-    async def parse_page(self, page: Page) -> Article:
-        """The parser's article for ``page``, parsed in a worker process (liaocheng_news.workers)."""
-        pool = parse_pool(self.crawler)
-        if pool.inline:
-            return self.parser.parse(page)
-        return await pool.run(parse_article_page, self.name, page.url, page.body, page.headers, page.status)
-
     @property
     def parser(self):
         if self._parser is None:
@@ -114,25 +99,35 @@ class PortalSpider(scrapy.Spider):
         return self._parser
 
     @property
+    def archive(self) -> ArchiveExtension | None:
+        """The crawl's archive (None when the crawl runs without one: ARCHIVE_ENABLED off)."""
+        return self.crawler.get_extension(ArchiveExtension)
+
+    @property
     def max_pages(self) -> int:
-        return self._max_pages or self.settings.getint("MAX_LIST_PAGES", 50)
+        return self._max_pages or self.settings.getint("MAX_LIST_PAGES")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.list_requests():
             yield request
 
+    def drop(self, reason: str, url: str, detail: object = "", level: int = logging.WARNING) -> None:
+        """A page that yields nothing: counted by reason (``items_dropped/<reason>``) and logged."""
+        count_drop(self.crawler.stats, reason, url, str(detail), level)
 
     async def to_fetch(self, links: list[str]) -> tuple[list[str], int]:
         """Which of ``links`` to download, and how many of them are new to the archive."""
         canon = {link: canonical_url(link) for link in links}
-        try:
-            archive = await archive_for(self.crawler)
-            known = await archive.known_urls(canon.values())
-        except ArchiveUnavailable:
-            known = {}
+        known: dict = {}
+        if self.archive is not None and canon:
+            try:
+                known = await (await self.archive.archive()).known_urls(canon.values())
+            except ArchiveUnavailable:
+                pass  # the crawl is stopping (extensions.archive); nothing is skipped meanwhile
+        stats = self.crawler.stats
         now = datetime.now(timezone.utc)
-        max_age = timedelta(days=self.settings.getfloat("RECHECK_MAX_AGE_DAYS", 2))
-        interval = timedelta(hours=self.settings.getfloat("RECHECK_INTERVAL_HOURS", 6))
+        max_age = timedelta(days=self.settings.getfloat("RECHECK_MAX_AGE_DAYS"))
+        interval = timedelta(hours=self.settings.getfloat("RECHECK_INTERVAL_HOURS"))
         fetch, new = [], 0
         for link in links:
             seen = known.get(canon[link])
@@ -142,10 +137,10 @@ class PortalSpider(scrapy.Spider):
                 continue
             born = seen["published_at"] or seen["first_seen"]
             if born and now - born < max_age and now - seen["last_seen"] >= interval:
-                self.crawler.stats.inc_value("articles_rechecked")
+                stats.inc_value("articles_rechecked")
                 fetch.append(link)
             else:
-                self.crawler.stats.inc_value("articles_skipped_known")
+                stats.inc_value("articles_skipped_known")
         return fetch, new
 
     async def parse_list(self, response: Response, channel: str, first_url: str, n: int, stale: int):
@@ -153,14 +148,11 @@ class PortalSpider(scrapy.Spider):
         stats.inc_value("pages_fetched")
         stats.inc_value("list_pages_fetched")
         try:
-            page = page_from_response(response)
-            listing = self.parser.parse_list(page)
-            links = listing.links
+            listing = self.parser.parse_list(page_from_response(response))
         except DecodeError as exc:
-            stats.inc_value("items_dropped")
-            stats.inc_value("items_dropped/bad_encoding")
-            logger.warning("list page %s does not decode: %s", response.url, exc)
+            self.drop("bad_encoding", response.url, exc)
             return
+        links = listing.links
         if not links:
             stats.inc_value("list_pages_without_links")
             logger.warning("no article links on list page %s", response.url)
@@ -168,8 +160,7 @@ class PortalSpider(scrapy.Spider):
         for url in fetch:
             yield response.follow(url, callback=self.parse_article, cb_kwargs={"channel": channel})
         stale = 0 if new else stale + 1
-        lookback = self.settings.getint("INCREMENTAL_LOOKBACK_PAGES", 1)
-        if stale > lookback or n >= self.max_pages or not links:
+        if stale > self.settings.getint("INCREMENTAL_LOOKBACK_PAGES") or n >= self.max_pages or not links:
             return
         next_url = self.list_page_url(first_url, n + 1) or listing.next_page
         if next_url:
@@ -181,22 +172,19 @@ class PortalSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value("pages_fetched")
         stats.inc_value("articles_fetched")
+        page = page_from_response(response)
         try:
-            article = await self.parse_page(page_from_response(response))
-        except WorkerLost as exc:
-            stats.inc_value("items_dropped")
-            stats.inc_value("items_dropped/parser_crashed")
-            logger.error("dropped (parser_crashed): %s — %s", response.url, exc)
-            return
+            article = self.parser.parse(page)
         except DecodeError as exc:
-            stats.inc_value("items_dropped")
-            stats.inc_value("items_dropped/bad_encoding")
-            logger.warning("dropped (bad_encoding): %s — %s", response.url, exc)
+            self.drop("bad_encoding", response.url, exc)
             return
         except NotAnArticle as exc:
-            stats.inc_value("items_dropped")
-            stats.inc_value("items_dropped/not_an_article")
-            logger.warning("dropped (not_an_article): %s — %s", response.url, exc)
+            if self.is_app_shell(response, page):
+                logger.info("app shell instead of an article, fetching it again with the browser: %s",
+                            response.url)
+                yield self.with_browser(response)
+            else:
+                self.drop("not_an_article", response.url, exc)
             return
         if article.extraction == "fallback":
             stats.inc_value("fallback_extractions")
@@ -210,3 +198,17 @@ class PortalSpider(scrapy.Spider):
             article.url = redirected[0]
         article.fetched_at = datetime.now(timezone.utc)
         yield article
+
+    # -- app shells --------------------------------------------------------------------------
+    def is_app_shell(self, response: Response, page: Page) -> bool:
+        """An article page that is a script shell, fetched without the browser (a page rendered
+        already is not asked for again), with escalation on (RENDER_ESCALATION)."""
+        if page.status >= 400 or "render" in response.meta or not self.settings.getbool("RENDER_ESCALATION"):
+            return False
+        return self.parser.is_article_url(response.url) and looks_like_app_shell(page.text)
+
+    def with_browser(self, response: Response) -> scrapy.Request:
+        """The request of ``response`` again, for the browser (its callback and arguments kept)."""
+        meta = {k: v for k, v in response.meta.items() if k != REPLAY_ORIGINAL_URL}
+        meta.update(render_meta("escalation"))
+        return response.request.replace(url=response.url, meta=meta, dont_filter=True)

@@ -15,8 +15,8 @@ Spider arguments:
 
 Without dates an ongoing crawl takes the issues from the last archived one (re-read, for pages
 published late) up to today (Asia/Shanghai); with an empty archive the last
-``LCRB_DAYS_BACK`` days (default 7), and never more than ``LCRB_MAX_CATCHUP_DAYS`` (default 31)
-days: a longer gap is a backfill, asked for with ``since``.
+``LCRB_DAYS_BACK`` days, and never more than ``LCRB_MAX_CATCHUP_DAYS`` days (settings.py): a
+longer gap is a backfill, asked for with ``since``.
 """
 
 from __future__ import annotations
@@ -29,16 +29,13 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from liaocheng_news.db.crawler import archive_for
 from liaocheng_news.db.server import ArchiveUnavailable
+from liaocheng_news.parsers.base import DecodeError
 from liaocheng_news.parsers.lcrb import EDITIONS, HOST
 from liaocheng_news.spiders.base import PortalSpider, page_from_response
 from liaocheng_news.text.fields import SHANGHAI, parse_date
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_DAYS_BACK = 7
-DEFAULT_MAX_CATCHUP_DAYS = 31
 
 
 def parse_day(text: str | date | None) -> date | None:
@@ -62,8 +59,7 @@ def today_in_shanghai() -> date:
     return datetime.now(SHANGHAI).date()
 
 
-def ongoing_range(latest: datetime | None, today: date, days_back: int = DEFAULT_DAYS_BACK,
-                  max_days: int = DEFAULT_MAX_CATCHUP_DAYS) -> tuple[date, date]:
+def ongoing_range(latest: datetime | None, today: date, *, days_back: int, max_days: int) -> tuple[date, date]:
     """The dates an ongoing crawl reads: from the last archived issue (inclusive) to today.
 
     An empty archive gives the last ``days_back`` days; a last issue older than ``max_days``
@@ -103,16 +99,14 @@ class LcrbSpider(PortalSpider):
         today = today_in_shanghai()
         if self.since:
             return self.since, self.until or today
-        try:
-            archive = await archive_for(self.crawler)
-            latest = await archive.latest_published(self.name)
-        except ArchiveUnavailable:
-            latest = None
-        since, until = ongoing_range(
-            latest, today,
-            self.settings.getint("LCRB_DAYS_BACK", DEFAULT_DAYS_BACK),
-            self.settings.getint("LCRB_MAX_CATCHUP_DAYS", DEFAULT_MAX_CATCHUP_DAYS),
-        )
+        latest = None
+        if self.archive is not None:
+            try:
+                latest = await (await self.archive.archive()).latest_published(self.name)
+            except ArchiveUnavailable:
+                pass
+        since, until = ongoing_range(latest, today, days_back=self.settings.getint("LCRB_DAYS_BACK"),
+                                     max_days=self.settings.getint("LCRB_MAX_CATCHUP_DAYS"))
         if self.until:
             since, until = min(since, self.until), self.until
         return since, until
@@ -143,7 +137,11 @@ class LcrbSpider(PortalSpider):
         stats.inc_value("pages_fetched")
         stats.inc_value("list_pages_fetched")
         page = page_from_response(response)
-        listing = self.parser.parse_list(page)
+        try:
+            listing = self.parser.parse_list(page)
+        except DecodeError as exc:
+            self.drop("bad_encoding", response.url, exc)
+            return
         if first:
             stats.inc_value("lcrb/issues_found")
             for url in self.parser.page_links(page):

@@ -12,7 +12,7 @@ from importlib import resources
 
 import scrapy
 
-from liaocheng_news.importer import decode_dump, iter_dump_files, parse_dump
+from liaocheng_news.counts import count_drop
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ class SeedImportSpider(scrapy.Spider):
         self.paths = [p for p in (paths.split(",") if isinstance(paths, str) else paths) if p]
 
     def dumps(self):
+        from liaocheng_news.importer import iter_dump_files
+
         if not self.paths:
             yield from packaged_seeds()
             return
@@ -43,14 +45,16 @@ class SeedImportSpider(scrapy.Spider):
             yield path.resolve().as_uri(), path.read_bytes()
 
     async def start(self):
+        # imported here: the spider list loads this module for every crawl, the importer (and its
+        # normaliser) only an import needs
+        from liaocheng_news.importer import decode_dump, parse_dump
+
         stats = self.crawler.stats
         for url, data in self.dumps():
             stats.inc_value("import/files")
             try:
                 article = parse_dump(decode_dump(data, url), url)
             except ValueError as exc:
-                stats.inc_value("items_dropped")
-                stats.inc_value("items_dropped/unreadable_dump")
-                logger.warning("dropped (unreadable_dump): %s — %s", url, exc)
+                count_drop(stats, "unreadable_dump", url, str(exc))
                 continue
             yield article

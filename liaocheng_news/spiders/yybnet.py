@@ -2,7 +2,7 @@
 
 The article's own breadcrumb names its channel (今日临清 …); the section label below is used
 only when a page has none.  County list URLs follow the /<city>/<county>/ folders seen for
-other cities (/xianyang/binxian/): a guess, marked as such in portals.md.
+other cities (/xianyang/binxian/): a guess.
 """
 
 from liaocheng_news.spiders.base import PortalSpider

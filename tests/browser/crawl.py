@@ -1,6 +1,6 @@
 """Helpers of the browser tests: a CLI crawl with rendering wired in, and a Chromium that tells.
 
-The crawl runs ``python -m liaocheng_news.cli crawl --replay`` in a subprocess with the
+The crawl runs ``python -m liaocheng_news.ops.cli crawl --replay`` in a subprocess with the
 project settings, which wire browser rendering in (lazily: only marked requests).  The browser is a
 wrapper script that appends a line to a log each time it is launched, then runs the real
 Chromium: "no browser was started" is then a fact the test reads, not an inference.

@@ -17,8 +17,8 @@ import os
 import sys
 from pathlib import Path
 
-from liaocheng_news.middlewares.render import render_html
-from liaocheng_news.replay import ReplayServer
+from liaocheng_news.ops.render import render_html
+from liaocheng_news.ops.replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CHROMIUM = os.environ.get("LIAOCHENG_NEWS_CHROMIUM") or "/usr/bin/chromium"

@@ -24,7 +24,7 @@ T0 = datetime(2022, 10, 11, tzinfo=timezone.utc)
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "stories", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "stories", *args], env=env,
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 

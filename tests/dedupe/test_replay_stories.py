@@ -27,7 +27,7 @@ LCRB_003 = canonical_url("http://lcrb.lcxw.cn/paper/pc/content/content_47880.htm
 def import_seeds(url: str, home: Path) -> None:
     env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
            "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "import", str(ROOT / "liaocheng_news" / "seeds")],
+    result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "import", str(ROOT / "liaocheng_news" / "seeds")],
                             env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-4000:]
 

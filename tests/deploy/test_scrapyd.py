@@ -16,10 +16,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from liaocheng_news.cli import portal_spiders
+from liaocheng_news.spiders import portal_spiders
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.portals import PORTALS
-from liaocheng_news.replay import ReplayServer
+from liaocheng_news.ops.replay import ReplayServer
 
 from .conftest import PROJECT, PYTHON, ROOT, deploy_egg, run_scheduler
 
@@ -159,14 +159,11 @@ def test_deploy_schedule_once_and_no_second_start(start_scrapyd, archive_url, re
 def four_spiders() -> dict[str, dict]:
     """Four schedule entries over distinct spiders: the static portals with recorded pages,
     then the seed import (with the packaged seeds) if fewer than four portals exist yet."""
-    from scrapy.spiderloader import SpiderLoader
-    from scrapy.utils.project import get_project_settings
-
-    loader = SpiderLoader.from_settings(get_project_settings())
-    portals = [p for p in sorted(portal_spiders()) if (FIXTURES / p).is_dir() and not PORTALS[p].needs_browser]
+    spiders = portal_spiders()
+    portals = [p for p in sorted(spiders) if (FIXTURES / p).is_dir() and not PORTALS[p].needs_browser]
     entries = {}
     for p in portals[:4]:  # with the arguments that point a spider at its recorded pages (lcrb: the issue date)
-        replay_args = getattr(loader.load(p), "replay_args", {})
+        replay_args = spiders[p].replay_args
         entries[p] = {"every": "2h", **({"args": dict(replay_args)} if replay_args else {})}
     if len(entries) < 4:
         entries["import"] = {"every": "1d", "args": {"paths": str(SEEDS)}}

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
 from liaocheng_news.middlewares.backoff import BackoffRetryMiddleware
-from tests.helpers import latest_stats, replay_crawl
+from tests.helpers import latest_stats, project_crawler, replay_crawl
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -35,8 +34,7 @@ class Dummy(Spider):
 
 
 def test_server_errors_are_retried_with_growing_waits():
-    crawler = get_crawler(Dummy, {"RETRY_BACKOFF_BASE": 0.05, "RETRY_TIMES": 2})
-    crawler.spider = Dummy.from_crawler(crawler)
+    crawler = project_crawler(Dummy, RETRY_BACKOFF_BASE=0.05, RETRY_TIMES=2)
     mw = BackoffRetryMiddleware.from_crawler(crawler)
     request = Request("https://www.lcxw.cn/a.html")
 

@@ -31,7 +31,7 @@ def _env(home: Path, **extra) -> dict:
 
 
 def cli(home: Path, *args: str, **extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "liaocheng_news.cli", *args], cwd=ROOT, env=_env(home, **extra),
+    return subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", *args], cwd=ROOT, env=_env(home, **extra),
                           capture_output=True, text=True, timeout=300)
 
 
@@ -39,7 +39,7 @@ class Served:
     """``db serve`` running in a subprocess; its first line of output is the URL."""
 
     def __init__(self, home: Path, *args: str, **extra):
-        self.proc = subprocess.Popen([sys.executable, "-m", "liaocheng_news.cli", "db", "serve", *args], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "liaocheng_news.ops.cli", "db", "serve", *args], cwd=ROOT,
                                      env=_env(home, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.url = self.proc.stdout.readline().strip()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from liaocheng_news.cli import EXPORT_FIELDS, main
+from liaocheng_news.db.archive import EXPORT_FIELDS
+from liaocheng_news.ops.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LCRB = FIXTURES / "lcrb" / "content-47875.html"
@@ -92,7 +93,7 @@ def test_the_command_in_its_own_process_reads_many_pages_and_never_shows_a_trace
     garbage.write_bytes(b"\x00\xff" * 50)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run(
-        [sys.executable, "-m", "liaocheng_news.cli", "extract", str(LCRB), str(garbage), str(LCXW)],
+        [sys.executable, "-m", "liaocheng_news.ops.cli", "extract", str(LCRB), str(garbage), str(LCXW)],
         capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 66  # garbage.html has no URL
     assert [json.loads(line)["page"] for line in done.stdout.splitlines()] == [str(LCRB), str(LCXW)]

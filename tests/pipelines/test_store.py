@@ -5,11 +5,10 @@ import asyncio
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from scrapy import Spider
-from scrapy.utils.test import get_crawler
 
-from liaocheng_news.db.crawler import close_archive
+from liaocheng_news.extensions.archive import ArchiveExtension
 from liaocheng_news.pipelines.store import StorePipeline
-from tests.helpers import article, run
+from tests.helpers import article, project_crawler, run
 
 
 class Dummy(Spider):
@@ -31,10 +30,15 @@ def articles(n):
 
 
 async def _pipeline(settings):
-    crawler = get_crawler(Dummy, settings)
+    crawler = project_crawler(Dummy, **settings)
     pipeline = StorePipeline.from_crawler(crawler)
     await pipeline.open_spider()
     return crawler, pipeline
+
+
+async def close_archive(crawler):
+    """What the archive extension does when the spider closes: record the run, close the archive."""
+    await crawler.get_extension(ArchiveExtension).spider_closed(crawler.spider, "finished")
 
 
 def stored(url):

@@ -3,11 +3,10 @@
 import pytest
 from scrapy import Spider
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
 from liaocheng_news.pipelines.normalise import NormalisePipeline
 from liaocheng_news.pipelines.validate import ValidatePipeline
-from tests.helpers import article
+from tests.helpers import article, project_crawler
 
 
 class Dummy(Spider):
@@ -15,7 +14,7 @@ class Dummy(Spider):
 
 
 def chain(item):
-    crawler = get_crawler(Dummy)
+    crawler = project_crawler(Dummy)
     for pipeline in (ValidatePipeline.from_crawler(crawler), NormalisePipeline.from_crawler(crawler)):
         try:
             item = pipeline.process_item(item)

@@ -1,8 +1,26 @@
-"""The shared base spider's pure helpers."""
+"""The shared base spider: numbered list pages, an article page's way out of the callback
+(an Article, the same request for the browser, or a counted drop)."""
 
+from __future__ import annotations
+
+import json
 import re
+from pathlib import Path
 
+import scrapy
+from scrapy.http import HtmlResponse
+
+from liaocheng_news.items import Article
+from liaocheng_news.middlewares.replay import META_KEY as REPLAY_KEY
 from liaocheng_news.spiders.base import numbered_page
+from liaocheng_news.spiders.lcxw import LcxwSpider
+from tests.helpers import project_crawler, run
+
+TESTS = Path(__file__).resolve().parents[1]
+PAGE = TESTS / "fixtures" / "lcxw" / "article-20260122-151679.html"
+SHELL = TESTS / "browser" / "escalation" / "article-shell.html"
+URL = json.loads(PAGE.with_name(PAGE.stem + ".meta.json").read_text(encoding="utf-8"))["url"]
+REPLAYED = "http://127.0.0.1:9/" + URL.replace("://", "/", 1)
 
 
 def test_numbered_list_pages():
@@ -14,37 +32,86 @@ def test_numbered_list_pages():
     assert numbered_page("http://x.cn/lcxw/", 2, dz, "default_{n1}.htm") is None  # not a numbered list
 
 
-def _crash(*args):
-    import os
-    import signal
+class CountingParser:
+    """The portal's parser, counting the pages it parses."""
 
-    os.kill(os.getpid(), signal.SIGKILL)
+    def __init__(self, parser):
+        self.parser = parser
+        self.parsed = 0
+
+    def parse(self, page):
+        self.parsed += 1
+        return self.parser.parse(page)
+
+    def __getattr__(self, name):
+        return getattr(self.parser, name)
 
 
-def test_a_page_that_kills_its_parse_worker_is_dropped_and_counted(monkeypatch):
-    import json
-    from pathlib import Path
+def spider(**settings) -> LcxwSpider:
+    crawler = project_crawler(LcxwSpider, **settings)
+    crawler.stats.open_spider()
+    crawler.spider._parser = CountingParser(crawler.spider.parser)
+    return crawler.spider
 
-    from scrapy.http import HtmlResponse
-    from scrapy.utils.test import get_crawler
 
-    from liaocheng_news.spiders import base
-    from liaocheng_news.spiders.lcxw import LcxwSpider
-    from tests.helpers import run
+def article_response(s: LcxwSpider, body: bytes, meta: dict | None = None, url: str = URL,
+                     headers: dict | None = None) -> HtmlResponse:
+    """A response as the spider gets it from a replay: the request went to the replay server,
+    the response carries the portal URL again."""
+    request = scrapy.Request(REPLAYED, callback=s.parse_article, meta={REPLAY_KEY: url, **(meta or {})},
+                             cb_kwargs={"channel": "要闻/社会"})
+    return HtmlResponse(url, body=body, request=request,
+                        headers=headers or {"Content-Type": "text/html; charset=utf-8"})
 
-    page = Path(__file__).parent.parent / "fixtures" / "lcxw" / "article-20260122-151679.html"
-    meta = json.loads(page.with_name(page.stem + ".meta.json").read_text(encoding="utf-8"))
-    response = HtmlResponse(meta["url"], body=page.read_bytes(), headers=meta["headers"])
-    monkeypatch.setattr(base, "parse_article_page", _crash)
-    crawler = get_crawler(LcxwSpider, {"CPU_WORKERS": 1})
-    spider = LcxwSpider.from_crawler(crawler)
 
-    async def go():
-        try:
-            return [item async for item in spider.parse_article(response)]
-        finally:
-            await base.parse_pool(crawler).close()
+def outputs(s: LcxwSpider, response: HtmlResponse) -> list:
+    async def collect():
+        return [out async for out in s.parse_article(response, **response.request.cb_kwargs)]
 
-    assert run(go()) == []
-    assert crawler.stats.get_value("items_dropped/parser_crashed") == 1
-    assert crawler.stats.get_value("items_dropped") == 1
+    return run(collect())
+
+
+def test_an_article_page_leaves_the_callback_as_a_finished_article():
+    s = spider()
+    (article,) = outputs(s, article_response(s, PAGE.read_bytes()))
+    assert isinstance(article, Article) and article.url == URL and article.channel
+    assert article.title and article.body and article.fetched_at is not None
+    assert s.parser.parsed == 1
+    assert s.crawler.stats.get_value("articles_fetched") == 1 and not s.crawler.stats.get_value("items_dropped")
+
+
+def test_a_redirected_article_keeps_the_url_its_list_links():
+    listed = URL.replace("151679", "151679-old")
+    s = spider()
+    (article,) = outputs(s, article_response(s, PAGE.read_bytes(), meta={"redirect_urls": [listed]}))
+    assert article.url == listed
+
+
+def test_an_app_shell_is_asked_for_again_through_the_browser_and_parsed_once():
+    s = spider()
+    (again,) = outputs(s, article_response(s, SHELL.read_bytes()))
+    assert isinstance(again, scrapy.Request)
+    assert again.url == URL and again.dont_filter and again.callback == s.parse_article
+    assert again.meta["render"] is True and again.meta["render_reason"] == "escalation"
+    assert REPLAY_KEY not in again.meta and again.cb_kwargs == {"channel": "要闻/社会"}
+    assert s.parser.parsed == 1
+    assert not s.crawler.stats.get_value("items_dropped")
+
+    # the rendered page is a shell still: dropped and counted, never asked for a third time
+    assert outputs(s, article_response(s, SHELL.read_bytes(), meta=dict(again.meta))) == []
+    assert s.crawler.stats.get_value("items_dropped/not_an_article") == 1 and s.parser.parsed == 2
+
+
+def test_with_escalation_off_an_app_shell_is_a_counted_drop():
+    s = spider(RENDER_ESCALATION=False)
+    assert outputs(s, article_response(s, SHELL.read_bytes())) == []
+    assert s.crawler.stats.get_value("items_dropped/not_an_article") == 1
+
+
+def test_a_page_that_does_not_decode_is_a_counted_drop():
+    s = spider()
+    garbage = bytes(range(128, 256)) * 40  # no charset fits: never mojibake in the archive
+    response = article_response(s, garbage, headers={"Content-Type": "text/html; charset=utf-8"})
+    assert outputs(s, response) == []
+    assert s.crawler.stats.get_value("items_dropped/bad_encoding") == 1
+    assert s.crawler.stats.get_value("items_dropped") == 1

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from scrapy.utils.test import get_crawler
-
 from liaocheng_news.db.server import ArchiveUnavailable
+from liaocheng_news.extensions.archive import ArchiveExtension
 from liaocheng_news.spiders import lcrb
 from liaocheng_news.spiders.lcrb import LcrbSpider, issue_dates, layout_url, ongoing_range, parse_day
-from tests.helpers import latest_stats, replay_crawl
+from tests.helpers import latest_stats, project_crawler, replay_crawl
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SH = timezone(timedelta(hours=8))
@@ -46,19 +45,19 @@ def test_issue_dates_are_inclusive_and_ordered():
 def test_ongoing_range_starts_at_the_last_archived_issue():
     # published_at is stored in UTC: 2024-03-28T16:00Z is the issue of 2024-03-29 in Shanghai
     latest = datetime(2024, 3, 28, 16, 0, tzinfo=timezone.utc)
-    assert ongoing_range(latest, TODAY) == (date(2024, 3, 29), TODAY)
+    assert ongoing_range(latest, TODAY, days_back=7, max_days=31) == (date(2024, 3, 29), TODAY)
 
 
 def test_ongoing_range_on_an_empty_archive_takes_the_last_days():
-    assert ongoing_range(None, TODAY, days_back=7) == (date(2024, 3, 27), TODAY)
-    assert ongoing_range(None, TODAY, days_back=1) == (TODAY, TODAY)
+    assert ongoing_range(None, TODAY, days_back=7, max_days=31) == (date(2024, 3, 27), TODAY)
+    assert ongoing_range(None, TODAY, days_back=1, max_days=31) == (TODAY, TODAY)
 
 
 def test_ongoing_range_is_bounded_and_never_in_the_future():
     old = datetime(2023, 1, 1, tzinfo=SH)
-    assert ongoing_range(old, TODAY, max_days=31) == (TODAY - timedelta(days=30), TODAY)
+    assert ongoing_range(old, TODAY, days_back=7, max_days=31) == (TODAY - timedelta(days=30), TODAY)
     future = datetime(2024, 5, 1, tzinfo=SH)
-    assert ongoing_range(future, TODAY) == (TODAY, TODAY)
+    assert ongoing_range(future, TODAY, days_back=7, max_days=31) == (TODAY, TODAY)
 
 
 def test_layout_urls_follow_the_founder_scheme():
@@ -79,15 +78,14 @@ class FakeArchive:
 
 
 def first_requests(monkeypatch, archive, **kwargs) -> list[str]:
-    async def fake_archive_for(crawler):
+    async def fake_archive(extension):
         if archive is None:
             raise ArchiveUnavailable("no database in this test")
         return archive
 
-    monkeypatch.setattr(lcrb, "archive_for", fake_archive_for)
+    monkeypatch.setattr(ArchiveExtension, "archive", fake_archive)
     monkeypatch.setattr(lcrb, "today_in_shanghai", lambda: TODAY)
-    crawler = get_crawler(LcrbSpider, {"LCRB_DAYS_BACK": 3})
-    crawler._apply_settings()
+    crawler = project_crawler(LcrbSpider, LCRB_DAYS_BACK=3)
     spider = LcrbSpider.from_crawler(crawler, **kwargs)
 
     async def collect():

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from liaocheng_news.replay import ReplayServer
+from liaocheng_news.ops.replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -15,7 +15,7 @@ def test_save_fixture_records_a_page_that_the_fixture_test_can_use(tmp_path):
     with ReplayServer(FIXTURES) as server:
         host_path = source["url"].split("://", 1)[1]
         local = f"{server.url}/https/{host_path}"
-        result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "save-fixture", local,
+        result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "save-fixture", local,
                                  "--portal", "lcxw", "--name", "recorded", "--dir", str(tmp_path)],
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -32,7 +32,7 @@ def test_save_fixture_records_a_page_that_the_fixture_test_can_use(tmp_path):
 
 def test_save_fixture_reports_a_missing_page_without_a_traceback(tmp_path):
     with ReplayServer(FIXTURES) as server:
-        result = subprocess.run([sys.executable, "-m", "liaocheng_news.cli", "save-fixture",
+        result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "save-fixture",
                                  f"{server.url}/https/www.lcxw.cn/nothing.html", "--portal", "lcxw",
                                  "--dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "HTTP 404" in result.stderr and "Traceback" not in result.stderr

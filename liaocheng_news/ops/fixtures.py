@@ -15,23 +15,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from liaocheng_news.fetch import Fetcher
-from liaocheng_news.items import Article
+from liaocheng_news.items import PARSED_FIELDS, Article, article_to_json
+from liaocheng_news.ops.fetch import Fetcher
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.portals import portal_for_url
-from liaocheng_news.replay import PROJECT_ROOT
-
-EXPECTED_FIELDS = (
-    "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "template",
-)
 
 
 def expected_json(article: Article) -> dict:
-    """An article in the fixtures' expected-JSON form (ISO 8601 dates, images as dicts)."""
-    data = article.to_dict()
-    data["published_at"] = article.published_at.isoformat() if article.published_at else None
-    return {key: data[key] for key in EXPECTED_FIELDS}
+    """An article in the fixtures' expected-JSON form: what the parser fills (ISO 8601 dates,
+    images as dicts)."""
+    data = article_to_json(article)
+    return {key: data[key] for key in PARSED_FIELDS}
 
 
 def slug_for(url: str, kind: str) -> str:
@@ -72,7 +66,8 @@ def save_fixture(url: str, portal: str, kind: str, directory: Path, fetcher: Fet
     return paths
 
 
-def main(argv: list[str] | None = None, prog: str = "liaocheng-news save-fixture") -> int:
+def main(argv: list[str] | None = None, prog: str = "liaocheng-news save-fixture",
+         default_dir: Path | None = None) -> int:
     from scrapy.utils.project import get_project_settings
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
@@ -80,7 +75,8 @@ def main(argv: list[str] | None = None, prog: str = "liaocheng-news save-fixture
     parser.add_argument("--portal", help="the portal (default: from the URL's host)")
     parser.add_argument("--kind", choices=("article", "list"), default="article")
     parser.add_argument("--name", help="the fixture's slug (default: from the URL)")
-    parser.add_argument("--dir", type=Path, default=PROJECT_ROOT / "tests" / "fixtures")
+    parser.add_argument("--dir", type=Path, default=default_dir, required=default_dir is None,
+                        help=f"the fixtures folder (default: {default_dir})" if default_dir else "the fixtures folder")
     args = parser.parse_args(argv)
     portal = args.portal or getattr(portal_for_url(args.url), "name", None)
     if not portal:

@@ -2,7 +2,7 @@
 
 robots.txt is read and obeyed, the project's User-Agent is sent, requests to one host are
 spaced by DOWNLOAD_DELAY, and with a replay URL the request goes to the replay server while the
-page keeps its real URL (the same routing as middlewares.replay).
+page keeps its real URL (middlewares.replay.replay_target, as in a crawl).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import urllib.request
 import urllib.robotparser
 from urllib.parse import urlsplit
 
+from liaocheng_news.middlewares.replay import replay_target
 from liaocheng_news.parsers.base import Page
 
 
@@ -32,15 +33,11 @@ class Fetcher:
 
     @classmethod
     def from_settings(cls, settings, replay_url: str | None = None) -> "Fetcher":
-        return cls(settings.get("USER_AGENT"), settings.getfloat("DOWNLOAD_DELAY", 1.0),
-                   settings.getfloat("DOWNLOAD_TIMEOUT", 30), replay_url or settings.get("REPLAY_URL"))
+        return cls(settings.get("USER_AGENT"), settings.getfloat("DOWNLOAD_DELAY"),
+                   settings.getfloat("DOWNLOAD_TIMEOUT"), replay_url or settings.get("REPLAY_URL"))
 
     def _route(self, url: str) -> str:
-        if not self.replay_url:
-            return url
-        parts = urlsplit(url)
-        return f"{self.replay_url}/{parts.scheme}/{parts.netloc}{parts.path or '/'}" + (
-            f"?{parts.query}" if parts.query else "")
+        return (replay_target(self.replay_url, url) if self.replay_url else None) or url
 
     def _raw(self, url: str) -> tuple[int, dict[str, str], bytes]:
         host = urlsplit(url).netloc

@@ -6,14 +6,13 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from scrapyd_client.exceptions import ErrorResponse
 
-from liaocheng_news import scheduling as sch
-from liaocheng_news.scheduling import ConfigError, Entry, Node, NodeError, NodeStatus, Schedule
-
-SH = ZoneInfo("Asia/Shanghai")
+from liaocheng_news.ops import scheduling as sch
+from liaocheng_news.ops.scheduling import ConfigError, Entry, Node, NodeError, NodeStatus, Schedule
+from liaocheng_news.text.fields import SHANGHAI as SH
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "schedule.toml.example"
 A, B = Node("http://a:6800/"), Node("http://b:6800/")
 
@@ -189,7 +188,7 @@ def test_bad_configurations_say_what_is_wrong(tmp_path, text, message):
 
 # -- a tick, with a fake scrapyd -----------------------------------------------------------------------------
 class FakeScrapyd:
-    """Answers like scrapyd; records schedule.json calls."""
+    """Answers like scrapyd-client's ScrapydClient; records schedule.json calls."""
 
     def __init__(self, down=(), active=None, refuse=()):
         self.down, self.active, self.refuse = set(down), active or {}, set(refuse)
@@ -201,17 +200,20 @@ class FakeScrapyd:
         class Client:
             def daemonstatus(self):
                 if node.url in fake.down:
-                    raise NodeError(f"{node.url}daemonstatus.json: connection refused")
+                    raise ConnectionError("connection refused")
                 return {"pending": 0, "running": len(fake.active.get(node.url, {}))}
 
-            def listjobs(self, project):
+            def jobs(self, project):
                 return {"pending": [], "running": [{"id": j, "spider": s}
                                                    for s, j in fake.active.get(node.url, {}).items()]}
 
-            def schedule(self, project, spider, jobid, settings, args, priority=0.0):
+            def schedule(self, project, spider, args):
                 if spider in fake.refuse:
-                    raise NodeError(f"{node.url}schedule.json: spider '{spider}' not found")
-                fake.calls.append((node.url, project, spider, jobid, settings, args))
+                    raise ErrorResponse(f"spider '{spider}' not found")
+                fields = dict(a for a in args if a[0] not in ("setting", "jobid", "priority"))
+                settings = dict(v.split("=", 1) for k, v in args if k == "setting")
+                jobid = dict(args)["jobid"]
+                fake.calls.append((node.url, project, spider, jobid, settings, fields))
                 return jobid
 
         return Client()
@@ -252,3 +254,46 @@ def test_tick_with_a_node_down_or_a_refused_job_reports_failure_and_retries_next
 def test_main_exits_64_on_a_bad_configuration(tmp_path, capsys):
     assert sch.main(["--config", str(tmp_path / "missing.toml"), "--once"]) == sch.EXIT_USAGE
     assert "no schedule file" in capsys.readouterr().err
+
+
+# -- the scrapyd client, against loopback servers that misbehave ------------------------------------------
+def test_a_node_refusing_the_credentials_is_named_with_a_hint(tmp_path):
+    from liaocheng_news.ops.replay import ReplayServer
+
+    # scrapyd answers a request without valid credentials with 401 and an HTML page
+    (tmp_path / "status.html").write_text("<html><body>Unauthorized</body></html>", encoding="utf-8")
+    (tmp_path / "status.meta.json").write_text(json.dumps({
+        "url": "http://scrapyd.test/daemonstatus.json", "status": 401, "headers": {"Content-Type": "text/html"}}))
+    with ReplayServer(tmp_path) as server:
+        node = Node(f"{server.url}/http/scrapyd.test/", "user", "wrong")
+        with pytest.raises(NodeError, match="daemonstatus.json: not a scrapyd answer.*SCRAPYD_USERNAME"):
+            sch.ask(node, "daemonstatus", sch.scrapyd(node).daemonstatus, timeout=10)
+        assert server.fetched("http://scrapyd.test/daemonstatus.json") == 1
+
+
+def test_a_node_that_does_not_answer_is_given_up_after_the_timeout():
+    import socket
+    import time
+
+    with socket.socket() as listener:  # takes the connection (the kernel's backlog), never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        node = Node(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        started = time.monotonic()
+        with pytest.raises(NodeError, match="listjobs.json: no answer within 0.5 s"):
+            sch.ask(node, "listjobs", lambda: sch.scrapyd(node).jobs("liaocheng_news"), timeout=0.5)
+        assert time.monotonic() - started < 5
+
+
+def test_a_node_without_credentials_sends_none(tmp_path, monkeypatch):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))  # credentials come from the environment, never a file
+    assert sch.scrapyd(Node("http://127.0.0.1:6800/")).auth is None
+    assert sch.scrapyd(Node("http://127.0.0.1:6800/", "user", "pw")).auth is not None
+
+
+def test_schedule_fields_carry_the_job_id_priority_settings_and_arguments():
+    assert sch.schedule_args("lcxw-1", {"DOWNLOAD_DELAY": "2"}, {"max_pages": "3"}, priority=1.5) == [
+        ("jobid", "lcxw-1"), ("priority", "1.5"), ("setting", "DOWNLOAD_DELAY=2"), ("max_pages", "3")]

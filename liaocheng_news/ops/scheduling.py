@@ -20,15 +20,14 @@ tick.  The file lives at ``state`` in the configuration, default
 ``$LIAOCHENG_NEWS_HOME/schedule-state.json``; a lock file next to it keeps two ticks from
 overlapping.  Run ONE scheduler per set of nodes.
 
-The scrapyd API is spoken with urllib (no extra dependency).  Credentials come from the
-environment only: ``SCRAPYD_USERNAME``/``SCRAPYD_PASSWORD``, or per node the variables named
+The scrapyd API is spoken with scrapyd-client's ``ScrapydClient`` (the ``deploy`` extra), each
+call bounded by ``timeout``.  Credentials come from the environment only: ``SCRAPYD_USERNAME``/``SCRAPYD_PASSWORD``, or per node the variables named
 by ``username_env``/``password_env``.  See deploy/schedule.toml.example and deploy/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import fcntl
 import json
 import logging
@@ -36,22 +35,23 @@ import os
 import re
 import secrets
 import sys
+import threading
 import time
 import tomllib
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, time as clock, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from liaocheng_news.text.fields import SHANGHAI
+
 logger = logging.getLogger(__name__)
 
 PROJECT = "liaocheng_news"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = SHANGHAI.key
 DEFAULT_TICK = timedelta(minutes=10)
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 64
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -272,49 +272,60 @@ def _local(moment: datetime, tz: ZoneInfo) -> str:
 
 
 # -- talking to scrapyd ----------------------------------------------------------------------------
-class ScrapydClient:
-    """The few scrapyd JSON endpoints the scheduler needs, with HTTP basic auth."""
+def scrapyd(node: Node):
+    """scrapyd-client's ``ScrapydClient`` for a node, with the node's credentials (from the
+    environment; never ``~/.netrc``, which the client would otherwise read)."""
+    from scrapyd_client import ScrapydClient
 
-    def __init__(self, node: Node, timeout: float = 15.0):
-        self.node = node
-        self.timeout = timeout
+    client = ScrapydClient(node.url.rstrip("/"), node.username, node.password)
+    if not node.username:
+        client.auth = None
+    return client
 
-    def _request(self, endpoint: str, params: list[tuple[str, str]] | None = None,
-                 post: bool = False) -> dict[str, Any]:
-        url = urllib.parse.urljoin(self.node.url, endpoint)
-        body = urllib.parse.urlencode(params or []).encode() if post else None
-        if params and not post:
-            url += "?" + urllib.parse.urlencode(params)
-        request = urllib.request.Request(url, data=body, method="POST" if post else "GET")
-        if self.node.username:
-            token = base64.b64encode(f"{self.node.username}:{self.node.password or ''}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
+
+def ask(node: Node, endpoint: str, call: Callable[[], Any], timeout: float) -> Any:
+    """``call()`` (one scrapyd API call of ``node``), within ``timeout`` seconds; every failure
+    is a :class:`NodeError` that names the node and the endpoint.
+
+    scrapyd-client sets no timeout on its requests, so the call runs in a daemon thread that is
+    left behind if the node does not answer in time (it ends with the process)."""
+    import requests
+    from scrapyd_client.exceptions import ErrorResponse, MalformedResponse
+
+    where = f"{node.url}{endpoint}.json"
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data = json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            hint = " (check SCRAPYD_USERNAME/SCRAPYD_PASSWORD)" if exc.code == 401 else ""
-            raise NodeError(f"{self.node.url}{endpoint}: HTTP {exc.code}{hint}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise NodeError(f"{self.node.url}{endpoint}: {getattr(exc, 'reason', exc)}") from None
-        if data.get("status") != "ok":
-            raise NodeError(f"{self.node.url}{endpoint}: {data.get('message', data)}")
-        return data
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = exc
 
-    def daemonstatus(self) -> dict[str, Any]:
-        return self._request("daemonstatus.json")
+    thread = threading.Thread(target=run, name=f"scrapyd {where}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise NodeError(f"{where}: no answer within {timeout:g} s")
+    error = outcome.get("error")
+    if error is None:
+        return outcome["value"]
+    if isinstance(error, ErrorResponse):
+        raise NodeError(f"{where}: {error}") from None
+    if isinstance(error, MalformedResponse):  # scrapyd answers 401 with a page, not JSON
+        text = " ".join(str(error).split())[:120]
+        raise NodeError(f"{where}: not a scrapyd answer ({text!r}; check SCRAPYD_USERNAME/SCRAPYD_PASSWORD)") from None
+    if isinstance(error, (requests.RequestException, OSError, ValueError, KeyError)):
+        raise NodeError(f"{where}: {error}") from None
+    raise error
 
-    def listjobs(self, project: str) -> dict[str, Any]:
-        return self._request("listjobs.json", [("project", project)])
 
-    def schedule(self, project: str, spider: str, jobid: str, settings: dict[str, str],
-                 args: dict[str, str], priority: float = 0.0) -> str:
-        params = [("project", project), ("spider", spider), ("jobid", jobid)]
-        if priority:
-            params.append(("priority", str(priority)))
-        params += [("setting", f"{k}={v}") for k, v in settings.items()]
-        params += list(args.items())
-        return self._request("schedule.json", params, post=True)["jobid"]
+def schedule_args(jobid: str, settings: dict[str, str], args: dict[str, str],
+                  priority: float = 0.0) -> list[tuple[str, str]]:
+    """schedule.json's fields for a job: its id, priority, Scrapy settings and spider arguments."""
+    fields = [("jobid", jobid)]
+    if priority:
+        fields.append(("priority", str(priority)))
+    return [*fields, *(("setting", f"{k}={v}") for k, v in settings.items()), *args.items()]
 
 
 @dataclass
@@ -331,15 +342,15 @@ class NodeStatus:
         return self.error is None
 
 
-def survey(nodes: Iterable[Node], project: str, client: Callable[[Node], ScrapydClient]) -> list[NodeStatus]:
+def survey(nodes: Iterable[Node], project: str, client: Callable[[Node], Any], timeout: float) -> list[NodeStatus]:
     statuses = []
     for node in nodes:
         status = NodeStatus(node)
         try:
             api = client(node)
-            daemon = api.daemonstatus()
+            daemon = ask(node, "daemonstatus", api.daemonstatus, timeout)
             status.load = int(daemon.get("pending", 0)) + int(daemon.get("running", 0))
-            jobs = api.listjobs(project)
+            jobs = ask(node, "listjobs", partial(api.jobs, project), timeout)
             for job in [*jobs.get("pending", []), *jobs.get("running", [])]:
                 status.active.setdefault(job["spider"], job["id"])
         except NodeError as exc:
@@ -437,9 +448,10 @@ def job_id(entry: Entry, now: datetime, tz: ZoneInfo) -> str:
 
 def run_tick(schedule: Schedule, *, dry_run: bool = False, now: datetime | None = None,
              out: TextIO = sys.stdout,
-             client: Callable[[Node], ScrapydClient] | None = None) -> int:
-    """One tick: survey the nodes, schedule what is due, record it.  Returns an exit status."""
-    client = client or (lambda node: ScrapydClient(node, schedule.timeout))
+             client: Callable[[Node], Any] = scrapyd) -> int:
+    """One tick: survey the nodes, schedule what is due, record it.  Returns an exit status.
+
+    ``client(node)`` gives the node's API (scrapyd-client's ``ScrapydClient`` by default)."""
     state_path = schedule.state_path or default_state_path()
     state_path.parent.mkdir(parents=True, exist_ok=True)
     with open(state_path.with_name(state_path.name + ".lock"), "w") as lock:
@@ -450,7 +462,7 @@ def run_tick(schedule: Schedule, *, dry_run: bool = False, now: datetime | None 
             return EXIT_OK
         now = now or datetime.now(timezone.utc)
         state = read_state(state_path)
-        statuses = survey(schedule.nodes, schedule.project, client)
+        statuses = survey(schedule.nodes, schedule.project, client, schedule.timeout)
         status = EXIT_OK
         for s in statuses:
             if not s.usable:
@@ -467,9 +479,11 @@ def run_tick(schedule: Schedule, *, dry_run: bool = False, now: datetime | None 
                 print(f"{entry.name}: would schedule {entry.spider} on {decision.node.url} ({decision.reason})",
                       file=out)
                 continue
+            api = client(decision.node)
+            fields = schedule_args(jid, entry.settings, entry.args, entry.priority)
             try:
-                jid = client(decision.node).schedule(schedule.project, entry.spider, jid, entry.settings,
-                                                     entry.args, entry.priority)
+                jid = ask(decision.node, "schedule", partial(api.schedule, schedule.project, entry.spider, fields),
+                          schedule.timeout)
             except NodeError as exc:
                 print(f"{entry.name}: FAILED to schedule on {decision.node.url}: {exc}", file=out)
                 status = EXIT_PARTIAL

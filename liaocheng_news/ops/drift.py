@@ -14,12 +14,15 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 
-from liaocheng_news.fetch import Fetcher
+from liaocheng_news.items import PARSED_FIELDS
+from liaocheng_news.ops.fetch import Fetcher
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import NotAnArticle
 from liaocheng_news.portals import PORTALS
+from liaocheng_news.spiders import portal_spiders
 
-FIELDS = ("title", "published_at", "body", "source", "authors", "editor", "reviewer", "channel", "images")
+# the fields counted as filled: what a parser reads off the page (not its URL, portal or method)
+FIELDS = tuple(f for f in PARSED_FIELDS if f not in ("url", "portal", "extraction"))
 REQUIRED = ("title", "published_at", "body")
 
 
@@ -39,14 +42,12 @@ class Check:
         return self.verdict == "ok"
 
 
-def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False) -> Check:
+def check_portal(spider_cls, fetcher: Fetcher, replay: bool = False, chromium: str | None = None) -> Check:
     check = Check(spider_cls.name)
     if PORTALS[spider_cls.name].needs_browser:  # its pages are shells: read them rendered
-        from scrapy.utils.project import get_project_settings
+        from liaocheng_news.ops.render import BrowserFetcher
 
-        from liaocheng_news.middlewares.render import BrowserFetcher
-
-        fetcher = BrowserFetcher(fetcher, get_project_settings().get("CHROMIUM_EXECUTABLE"))
+        fetcher = BrowserFetcher(fetcher, chromium or "")
     parser = get_parser(spider_cls.name)
     urls = spider_cls.probe_urls(replay=replay)
     if not urls:
@@ -90,19 +91,13 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def portal_spider_classes(names: list[str] | None = None):
-    from scrapy.spiderloader import SpiderLoader
-    from scrapy.utils.project import get_project_settings
-
-    from liaocheng_news.portals import PORTALS
-
-    loader = SpiderLoader.from_settings(get_project_settings())
-    available = [n for n in loader.list() if n in PORTALS]
-    wanted = names or available
+def portal_spider_classes(names: list[str] | None = None) -> list[type]:
+    available = portal_spiders()
+    wanted = names or list(available)
     unknown = sorted(set(wanted) - set(available))
     if unknown:
         raise SystemExit(f"liaocheng-news check-portals: unknown portal(s): {', '.join(unknown)}")
-    return [loader.load(n) for n in wanted]
+    return [available[n] for n in wanted]
 
 
 def render_table(checks: list[Check]) -> str:
@@ -126,7 +121,8 @@ def main(argv: list[str] | None = None, prog: str = "liaocheng-news check-portal
     fetcher = Fetcher.from_settings(settings, replay_url=args.replay)
     if args.replay:
         fetcher.delay = 0
-    checks = [check_portal(cls, fetcher, replay=bool(args.replay)) for cls in portal_spider_classes(args.portals)]
+    checks = [check_portal(cls, fetcher, replay=bool(args.replay), chromium=settings.get("CHROMIUM_EXECUTABLE"))
+              for cls in portal_spider_classes(args.portals)]
     if args.json:
         for c in checks:
             print(json.dumps({**asdict(c), "healthy": c.healthy}, ensure_ascii=False))

@@ -2,9 +2,11 @@
 
 A replay directory holds fixtures as ``<portal>/<slug>.html`` (raw bytes as served) with
 ``<slug>.meta.json`` (``url``, ``status``, ``headers``, provenance).  The server answers
-``GET /<scheme>/<host>/<path>`` with the page recorded for ``<scheme>://<host>/<path>``, with
-its recorded headers, so charset handling is reproduced byte for byte.  ``robots.txt`` is
-served from a fixture when one exists, else as allow-all.
+``GET /<scheme>/<host>/<path>`` (:func:`liaocheng_news.middlewares.replay.recorded_url`) with
+the page recorded for ``<scheme>://<host>/<path>``, with its recorded headers, so charset
+handling is reproduced byte for byte.  ``robots.txt`` is served from a fixture when one exists,
+else as allow-all.  The directory is always given: ``liaocheng-news crawl --replay`` and
+``liaocheng-news replay`` pass the source checkout's ``tests/fixtures`` when none is named.
 """
 
 from __future__ import annotations
@@ -17,17 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from liaocheng_news.middlewares.replay import recorded_url
+
 logger = logging.getLogger(__name__)
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_replay_dir() -> Path:
-    path = PROJECT_ROOT / "tests" / "fixtures"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"no recorded pages at {path} (the fixtures ship with a source checkout); pass --replay DIR")
-    return path
 
 
 def replay_key(url: str) -> str:
@@ -119,12 +113,11 @@ class ReplayServer:
             return sum(1 for k in self.requests if k == key)
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        # /<scheme>/<host>/<path...>
-        parts = handler.path.split("/", 3)
-        if len(parts) < 3 or parts[1] not in ("http", "https"):
+        url = recorded_url(handler.path)
+        if url is None:
             handler.send_error(404, "not a replay path")
             return
-        key = replay_key(f"{parts[1]}://{parts[2]}/{parts[3] if len(parts) > 3 else ''}")
+        key = replay_key(url)
         with self._lock:
             self.requests.append(key)
         page = self.pages.get(key)
@@ -149,21 +142,19 @@ class ReplayServer:
         handler.wfile.write(body)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m liaocheng_news.replay [DIR] [--port N]``: serve recorded pages until interrupted."""
+def main(argv: list[str] | None = None, prog: str = "python -m liaocheng_news.ops.replay",
+         default_dir: Path | None = None) -> int:
+    """Serve recorded pages on 127.0.0.1 until interrupted; the first line printed is the URL."""
     import argparse
     import signal
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m liaocheng_news.replay", description=main.__doc__)
-    parser.add_argument("directory", nargs="?", help="replay directory (default: the project's fixtures)")
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
+    parser.add_argument("directory", nargs="?" if default_dir else None, type=Path, default=default_dir,
+                        help=f"replay directory (default: {default_dir})" if default_dir else "replay directory")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     args = parser.parse_args(argv)
-    try:
-        directory = Path(args.directory) if args.directory else default_replay_dir()
-    except FileNotFoundError as exc:
-        print(exc, file=sys.stderr)
-        return 66
+    directory = args.directory
     if not directory.is_dir():
         print(f"no replay directory {directory}", file=sys.stderr)
         return 66
