@@ -1,0 +1,1 @@
+"""Operator commands of ``liaocheng-news``, one module per command group."""
