@@ -300,7 +300,7 @@ async def measure_export(url: str, after: int) -> dict:
             async for _ in changes:
                 n += 1
         dicts = time.perf_counter() - began
-    return {"rows": count, "jsonl_rate": count / jsonl, "mb": sink.chars * 3 / 1e6, "dict_rate": n / dicts}
+    return {"rows": count, "jsonl_rate": count / jsonl, "chars": sink.chars, "dict_rate": n / dicts}
 
 
 def measure_portals(url: str) -> float:
@@ -476,7 +476,7 @@ def run(admin: str, sizes: list[int], queries: int, rounds: int, batches: int, w
             after = max(0, last - 2 * 200_000)  # the last 200k articles (change_seq = 2 x id)
             e = asyncio.run(measure_export(url, after))
             print(f"export --after {after:,} --revisions: {e['rows']:,} records, JSON Lines "
-                  f"{e['jsonl_rate']:,.0f} rows/s (~{e['mb'] / e['rows'] * e['jsonl_rate']:.0f} MB/s), "
+                  f"{e['jsonl_rate']:,.0f} rows/s ({e['chars'] / e['rows']:,.0f} characters a record), "
                   f"dicts {e['dict_rate']:,.0f} rows/s (target >= 20k rows/s)")
             print(f"api.portals: {measure_portals(url):.0f} ms", flush=True)
     finally:
