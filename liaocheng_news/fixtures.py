@@ -23,7 +23,7 @@ from liaocheng_news.replay import PROJECT_ROOT
 
 EXPECTED_FIELDS = (
     "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction",
+    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "template",
 )
 
 

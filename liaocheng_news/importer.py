@@ -1,7 +1,10 @@
 """Reads text dumps of article pages (like the seeds) into Articles.
 
 A dump is the visible text of a page: nav bars, breadcrumbs, the title, a 来源 line, the
-body, then related-article and comment blocks and a footer.  The importer finds the title
+body, then related-article and comment blocks and a footer.  An e-paper dump may open with its
+masthead instead (``聊城日报 2025年11月21日 第3版``, ``第03版：要闻`` …, on one line or a few): the
+masthead gives the edition, the date and the page, the headline that follows is the title, and
+a 聊城日报 / 聊城晚报 masthead names the lcrb e-paper as the portal.  The importer finds the title
 (not the nav or breadcrumb), the portal (from the page chrome), the date, source and bylines,
 and the body without chrome.  It classifies lines on a normalised shadow copy (Simplified,
 annotations removed) but keeps each line's raw text: the pipeline's normaliser repairs it and
@@ -21,7 +24,8 @@ from liaocheng_news.items import Article
 from liaocheng_news.parsers import get_parser
 from liaocheng_news.parsers.base import breadcrumb_parts
 from liaocheng_news.parsers.html import is_chrome_line, is_tail_heading
-from liaocheng_news.text.fields import clean_space, has_byline_label, parse_byline, parse_datetime, parse_print_note
+from liaocheng_news.text.fields import (
+    clean_space, has_byline_label, parse_byline, parse_date, parse_datetime, parse_print_note)
 from liaocheng_news.text.normalise import Normaliser
 
 _shadow = Normaliser()
@@ -50,6 +54,14 @@ def _is_tail(norm: str) -> bool:
 def _is_chrome(norm: str) -> bool:
     return is_chrome_line(norm) or bool(_DUMP_CHROME.match(norm))
 
+
+# An e-paper masthead: a short line (or the first few) of an edition name, a date, a page.
+_EDITION = re.compile(r"《?(?P<edition>[\u4e00-\u9fff]{2,8}(?:日报|晚报|早报|商报|时报|都市报))》?")
+_PAGE = re.compile(r"(?:第\s*)?(?P<page>[A-Za-z]?\d{1,3})\s*版(?:\s*[:：(（]\s*(?P<name>[^\s)）:：]{1,12})[)）]?)?")
+_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+_WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
+_MASTHEAD_LINES = 3  # a masthead spread over lines takes at most this many
+_EPAPER_EDITIONS = {"聊城日报": "lcrb", "聊城晚报": "lcrb"}  # mastheads that name a portal
 
 NAV_ITEM = re.compile(r"^[-•·\s]*\S{1,8}$")  # 要闻, - 政策解读 (nav and column lists)
 SENTENCE_END = re.compile(r"[。！？!?…”」』)）]$")
@@ -94,21 +106,24 @@ def read_text(path: Path) -> str:
 def parse_dump(text: str, url: str) -> Article:
     lines = [_Line(raw, clean_space(_shadow.text(raw))) for raw in text.replace("\r\n", "\n").split("\n")]
     lines = [ln for ln in lines if ln.norm]
+    masthead, lines = read_masthead(lines)
     whole = "\n".join(ln.norm for ln in lines)
     portal = _portal(whole)
+    if portal == "unknown" and masthead and masthead["edition"]:
+        portal = _EPAPER_EDITIONS.get(masthead["edition"], "unknown")
     if portal == "unknown" and _looks_mirrored(text):
         portal = "mirror"  # no portal chrome, but the content-farm corruption is there
     named_url = _named_url(whole)
     if named_url:
         url = named_url
 
-    title_index = _title_index(lines)
+    title_index = _first_text_line(lines) if masthead else _title_index(lines)
     title = lines[title_index].norm if lines else ""
     raw_title = lines[title_index].raw.strip() if lines else ""
     header_end, meta = _header(lines, title_index, title, portal)
     body_lines = _body(lines[header_end:], title, meta)
     byline = parse_byline("\n".join(meta["byline_lines"]))
-    note = meta["print_note"]
+    note = meta["print_note"] or masthead
     article = Article(
         url=url,
         portal=portal,
@@ -128,6 +143,47 @@ def parse_dump(text: str, url: str) -> Article:
         extraction="import",
     )
     return article
+
+
+def read_masthead(lines: list[_Line]) -> tuple[dict | None, list[_Line]]:
+    """An e-paper masthead opening the dump, and the lines after it.
+
+    The masthead is the first line, or the first few, that hold nothing but an edition name
+    (``聊城日报``, ``《聊城晚报》``), a date and a page (``第3版``, ``A03版``, ``第03版：要闻``) and
+    a weekday — a date and a page at least between them.  Returns ``({"edition", "page_no",
+    "page_name", "published"}, rest)``, or ``(None, lines)`` when the dump opens otherwise.
+    """
+    found: dict = {"edition": None, "page_name": None}
+    used = 0
+    for line in lines[:_MASTHEAD_LINES]:
+        norm = line.norm
+        edition, page, date = _EDITION.search(norm), _PAGE.search(norm), _DATE.search(norm)
+        rest = norm
+        for match in (edition, page, date):
+            if match:
+                rest = rest.replace(match.group(0), " ")
+        if len(norm) > 60 or _WEEKDAY.sub(" ", rest).strip(" ,，|｜·/　-") or not (edition or page or date):
+            break
+        if edition and not found["edition"]:
+            found["edition"] = edition.group("edition")
+        if page and "page_no" not in found:
+            number = page.group("page")
+            found["page_no"] = number.lstrip("0") or number if number.isdigit() else number.upper()
+            found["page_name"] = page.group("name")
+        if date and "published" not in found:
+            found["published"] = parse_date(date.group(0))
+        used += 1
+    if {"page_no", "published"} <= found.keys():  # a date and a page at least; the edition if named
+        return found, lines[used:]
+    return None, lines
+
+
+def _first_text_line(lines: list[_Line]) -> int:
+    """The headline under a masthead: the first line that is not page chrome."""
+    for i, ln in enumerate(lines):
+        if not (_is_chrome(ln.norm) or BREADCRUMB.search(ln.norm)):
+            return i
+    return 0
 
 
 def _portal(whole: str) -> str:

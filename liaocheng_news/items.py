@@ -41,6 +41,8 @@ class Article:
     page_name: str | None = None
     # how the item was made
     extraction: str = "portal"  # portal | fallback | import
+    template: str | None = None  # which template read it: <portal>/<version>, generic; None for imports
+    extraction_checks: list[str] = field(default_factory=list)  # parsers.crosscheck findings, for run stats
     fetched_at: datetime | None = None
     # filled by the pipelines
     normalisation: dict[str, int] = field(default_factory=dict)

@@ -101,3 +101,36 @@ def test_folders_expand_and_missing_paths_fail_clearly(tmp_path):
     assert len(list(iter_dump_files([SEEDS]))) == 5
     with pytest.raises(FileNotFoundError, match="no such file"):
         list(iter_dump_files([tmp_path / "missing"]))
+
+
+SEED3_TEXT = read_text(next(SEEDS.glob("003_*.txt")))
+
+
+@pytest.mark.parametrize("masthead, edition, page, page_name, day", [
+    ("聊城日报 2025年11月21日 第3版", "聊城日报", "3", None, datetime(2025, 11, 21, tzinfo=SH)),
+    ("聊城日报\n2022年10月11日 星期二\n第03版：综合新闻", "聊城日报", "3", "综合新闻", datetime(2022, 10, 11, tzinfo=SH)),
+    ("《聊城晚报》 2024-03-29 A3版(今日聊城)", "聊城晚报", "A3", "今日聊城", datetime(2024, 3, 29, tzinfo=SH)),
+])
+def test_an_epaper_dump_opening_with_its_masthead(masthead, edition, page, page_name, day):
+    """Seed 003's e-paper text under a masthead: edition, date and page from the masthead, the
+    headline after it as the title, the lcrb e-paper as the portal."""
+    a = parse_dump(f"\n{masthead}\n\n{SEED3_TEXT}", "file:///dumps/epaper.txt")
+    assert (a.portal, a.edition, a.page_no, a.page_name, a.published_at) == ("lcrb", edition, page, page_name, day)
+    assert a.title == "砥砺前行芳华 起航风正劲"
+    assert a.subtitle.startswith("加快构建有高度")
+    assert a.authors == ["唐学钰", "梁明波"]
+    assert a.body[0] == "产业发展提质增效"
+    assert_no_chrome(a)
+
+
+def test_a_masthead_without_an_edition_still_gives_date_and_page_but_no_portal():
+    a = parse_dump(f"2022年10月11日 第3版\n{SEED3_TEXT}", "file:///dumps/epaper.txt")
+    assert (a.portal, a.edition, a.page_no, a.published_at) == ("unknown", None, "3", datetime(2022, 10, 11, tzinfo=SH))
+    assert a.title == "砥砺前行芳华 起航风正劲"
+
+
+def test_a_dump_that_opens_with_a_date_line_or_a_headline_naming_a_paper_has_no_masthead():
+    a = parse_dump("聊城日报社举办2025年新春联欢会\n\n1月20日,聊城日报社举办新春联欢会,干部职工欢聚一堂。\n", "file:///x.txt")
+    assert (a.title, a.edition, a.page_no) == ("聊城日报社举办2025年新春联欢会", None, None)
+    a = parse_dump("2024-12-20 14:44:41\n某县举办农民丰收节活动\n\n9月23日，某县举办农民丰收节。\n", "file:///y.txt")
+    assert a.page_no is None and a.edition is None

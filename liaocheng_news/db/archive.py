@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from liaocheng_news.db import migrate as migrations
+from liaocheng_news.db import stories
 from liaocheng_news.db.server import ArchiveUnavailable, database_url
 from liaocheng_news.items import Article
 
@@ -37,27 +38,26 @@ class StoreResult:
     article_id: int
     outcome: str  # new | unchanged | revised
     story_id: int | None = None
-    placement: str | None = None  # new_story | copy | exact (from dedupe.cluster), None when unchanged
+    placement: str | None = None  # new_story | copy | exact (from db.stories), None when unchanged
     created: bool = False  # a story was created for this article
 
 
 ARTICLE_COLUMNS = (
     "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
     "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "normalisation",
-    "content_hash",
+    "content_hash", "template",
 )
 
 _INSERT = f"""
-INSERT INTO articles ({", ".join(ARTICLE_COLUMNS)}, crawl_run_id, first_seen, last_seen, last_changed)
-VALUES ({", ".join(["%s"] * len(ARTICLE_COLUMNS))}, %s, %s, %s, %s)
-ON CONFLICT (url) DO NOTHING
-RETURNING id
+INSERT INTO articles (id, {", ".join(ARTICLE_COLUMNS)}, story_id, content_chars, crawl_run_id, first_seen, last_seen,
+                      last_changed)
+VALUES (%s, {", ".join(["%s"] * len(ARTICLE_COLUMNS))}, %s, %s, %s, %s, %s, %s)
 """
 
+# the batch's archived URLs, locked (in id order: two writers never wait on each other in a cycle)
 _SELECT_FOR_UPDATE = """
-SELECT id, content_hash, title, subtitle, published_at, source, authors, editor, reviewer, images,
-       revision, last_changed, story_id
-FROM articles WHERE url = %s FOR UPDATE
+SELECT url, id, content_hash, title, subtitle, story_id
+FROM articles WHERE url = ANY(%s::text[]) ORDER BY id FOR UPDATE
 """
 
 _KEEP_REVISION = """
@@ -69,7 +69,7 @@ FROM articles WHERE id = %s
 """
 
 _UPDATE = f"""
-UPDATE articles SET {", ".join(f"{c} = %s" for c in ARTICLE_COLUMNS[1:])},
+UPDATE articles SET {", ".join(f"{c} = %s" for c in ARTICLE_COLUMNS[1:])}, story_id = %s, content_chars = %s,
        revision = revision + 1, last_seen = %s, last_changed = %s, crawl_run_id = %s
 WHERE id = %s
 """
@@ -88,6 +88,7 @@ def _row_values(a: Article) -> list[Any]:
         a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source, list(a.authors),
         a.editor, a.reviewer, a.body_text, Jsonb([{"url": i.url, "caption": i.caption} for i in a.images]),
         a.edition, a.page_no, a.page_name, a.extraction, Jsonb(dict(a.normalisation)), a.content_hash,
+        a.template,
     ]
 
 
@@ -172,56 +173,74 @@ class Archive:
     # -- writing --------------------------------------------------------------------------
     async def store(self, articles: Sequence[Article], run_id: int | None = None,
                     now: datetime | None = None) -> list[StoreResult]:
-        """Upsert a batch in one transaction; changed articles keep their old version as a revision."""
-        from liaocheng_news.dedupe import cluster  # the story decision lives with dedupe
+        """Upsert a batch in one transaction; changed articles keep their old version as a revision.
 
+        New and changed articles are placed in their stories together, before their rows are
+        written (``db.stories``: one decision path for the whole batch), so each row is written
+        once, with its story id.  A URL given twice is written in order: the second as a re-sighting
+        or a revision of the first.
+        """
         now = now or datetime.now(timezone.utc)
-        results: list[StoreResult] = []
+        results: list[StoreResult | None] = [None] * len(articles)
         async with self.pool.connection() as conn:
             async with conn.transaction():
-                # the story decision is serialised across processes; take its lock before any
-                # row lock, so two writers of the same URLs cannot deadlock
-                await cluster.lock_placement(conn)
-                new_ids = await self._insert_new(conn, articles, run_id, now)
-                # the new rows are placed together (cluster.place_new: two round trips for the
-                # batch), then the URLs already archived are compared and revised one by one
-                fresh = [(a, i) for a, i in zip(articles, new_ids, strict=True) if i is not None]
-                placed = dict(zip((i for _, i in fresh), await cluster.place_new(
-                    conn, [(i, a.title, a.body_text, a.content_hash) for a, i in fresh])))
-                for a, new_id in zip(articles, new_ids, strict=True):
-                    if new_id is not None:
-                        p = placed[new_id]
-                        results.append(StoreResult(a.url, new_id, "new", p.story_id, p.outcome, p.created))
-                    else:
-                        results.append(await self._store_one(conn, cluster, a, run_id, now))
-        return results
+                pending = list(range(len(articles)))
+                while pending:
+                    first: dict[str, int] = {}
+                    for i in pending:
+                        first.setdefault(articles[i].url, i)
+                    rows = sorted(first.values())
+                    written = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now)
+                    for i, result in zip(rows, written, strict=True):
+                        results[i] = result
+                    pending = [i for i in pending if first[articles[i].url] != i]
+        return results  # type: ignore[return-value]
 
     @staticmethod
-    async def _insert_new(conn, articles: Sequence[Article], run_id, now) -> list[int | None]:
-        """Insert the batch's rows in one pipelined round trip: each new row's id, None for a URL
-        already archived (left as it is, for :meth:`_store_one` to compare)."""
-        cur = conn.cursor()
-        # a spooled item keeps the time it was fetched
-        await cur.executemany(_INSERT, [[*_row_values(a), run_id, a.fetched_at or now, a.fetched_at or now, now]
-                                        for a in articles], returning=True)
-        ids: list[int | None] = []
-        async for result in cur.results():
-            row = await result.fetchone()
-            ids.append(row[0] if row else None)
-        return ids
-
-    async def _store_one(self, conn, cluster, a: Article, run_id, now) -> StoreResult:
-        """An article whose URL is archived already: touched when unchanged, else revised."""
-        seen = a.fetched_at or now
+    async def _store_distinct(conn, articles: Sequence[Article], run_id, now) -> list[StoreResult]:
+        """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
+        the new and the revised placed in their stories (``stories.plan``), then every row written
+        once, with its story id, in one pipeline with the stories' own writes."""
         cur = conn.cursor(row_factory=dict_row)
-        old = await (await cur.execute(_SELECT_FOR_UPDATE, (a.url,))).fetchone()
-        if not _changed(old, a):
-            await conn.execute(_TOUCH, (seen, old["id"]))
-            return StoreResult(a.url, old["id"], "unchanged", old["story_id"])
-        await conn.execute(_KEEP_REVISION, (now, old["id"]))
-        await conn.execute(_UPDATE, [*_row_values(a)[1:], seen, now, run_id, old["id"]])
-        placement = await cluster.place(conn, old["id"])
-        return StoreResult(a.url, old["id"], "revised", placement.story_id, placement.outcome, placement.created)
+        async with conn.pipeline():
+            # the story decision is serialised across processes; its lock comes before any row
+            # lock, so two writers of the same URLs cannot deadlock
+            await stories.lock(conn)
+            await cur.execute(_SELECT_FOR_UPDATE, ([a.url for a in articles],))
+            old = {r["url"]: r for r in await cur.fetchall()}
+        unchanged = [a for a in articles if a.url in old and not _changed(old[a.url], a)]
+        placed = [a for a in articles if a.url not in old or _changed(old[a.url], a)]
+        planned = await stories.plan(conn, [
+            stories.Placing(a.title, a.body_text, a.content_hash, article_id=old[a.url]["id"] if a.url in old else None,
+                            previous=old[a.url]["story_id"] if a.url in old else None) for a in placed])
+        where = {a.url: (item, p, aid) for a, item, p, aid in
+                 zip(placed, planned.items, planned.placements, planned.article_ids, strict=True)}
+        revised = [a for a in placed if a.url in old]
+        new = [a for a in placed if a.url not in old]
+        wcur = conn.cursor()
+        async with conn.pipeline():
+            await stories.write(conn, planned)
+            if unchanged:  # a spooled item keeps the time it was fetched
+                await wcur.executemany(_TOUCH, [(a.fetched_at or now, old[a.url]["id"]) for a in unchanged])
+            if revised:
+                await wcur.executemany(_KEEP_REVISION, [(now, old[a.url]["id"]) for a in revised])
+                await wcur.executemany(_UPDATE, [
+                    [*_row_values(a)[1:], where[a.url][1].story_id, where[a.url][0].sketch.size,
+                     a.fetched_at or now, now, run_id, old[a.url]["id"]] for a in revised])
+            if new:
+                await wcur.executemany(_INSERT, [
+                    [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
+                     a.fetched_at or now, a.fetched_at or now, now] for a in new])
+            await stories.finish(conn, planned)
+        results = []
+        for a in articles:
+            if a.url in where:
+                _, p, aid = where[a.url]
+                results.append(StoreResult(a.url, aid, "revised" if a.url in old else "new", p.story_id, p.outcome,
+                                           p.created))
+            else:
+                results.append(StoreResult(a.url, old[a.url]["id"], "unchanged", old[a.url]["story_id"]))
+        return results
 
     # -- incremental crawling -----------------------------------------------------------------
     async def known_urls(self, urls: Iterable[str]) -> dict[str, dict[str, datetime | None]]:

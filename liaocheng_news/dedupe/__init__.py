@@ -1,25 +1,16 @@
-"""Dedupe and story clustering: canonical URLs, exact and near-duplicate keys, stories.
+"""Dedupe and story clustering, the database-free part: URLs, keys, sketches and decision rules.
 
 * :mod:`.urls` — :func:`canonical_url`, the identity key of an article row.
-* :mod:`.sketch` — :func:`fingerprint` (exact), MinHash/LSH bands and :func:`overlap` (near).
-* :mod:`.cluster` — :func:`place`, which puts a stored article into its story in PostgreSQL.
+* :mod:`.sketch` — :func:`fingerprint` (exact copies) and :func:`article_sketch` (passage and title keys
+  that find copies of any length, shingles that confirm them).
+* :mod:`.rules` — the same-story decision between two sketches and the canonical-copy rules.
+
+Placement in PostgreSQL (candidates, merges, redirects, canonical copies) is
+:mod:`liaocheng_news.db.stories`.
 """
 
-from liaocheng_news.dedupe.cluster import CANONICAL_RULE, Placement, choose_canonical, lock_placement, place
-from liaocheng_news.dedupe.sketch import bands, fingerprint, minhash, overlap, same_story, shingles
+from liaocheng_news.dedupe.rules import same_story
+from liaocheng_news.dedupe.sketch import Sketch, article_sketch, fingerprint
 from liaocheng_news.dedupe.urls import canonical_url
 
-__all__ = [
-    "CANONICAL_RULE",
-    "Placement",
-    "bands",
-    "canonical_url",
-    "choose_canonical",
-    "fingerprint",
-    "lock_placement",
-    "minhash",
-    "overlap",
-    "place",
-    "same_story",
-    "shingles",
-]
+__all__ = ["Sketch", "article_sketch", "canonical_url", "fingerprint", "same_story"]

@@ -1,44 +1,36 @@
-"""Exact and near-duplicate keys of an article body.
+"""Keys of an article's text: the exact fingerprint, and the sketch that finds and confirms copies.
 
-Every function here is pure and stable across processes and machines (no Python ``hash()``,
-no random state): the bands written by one crawl must be found by another a year later.
+Every function here is pure and stable across processes, machines and years (no Python
+``hash()``, no random state): the keys one crawl stores must be found by another a year later.
 Bodies are the normalised Simplified text, one paragraph a line (``articles.body``).
 
 * :func:`fingerprint` — exact duplicates: sha256 of the body with everything but letters and
   digits removed (all punctuation, CJK and ASCII, symbols and whitespace), after NFKC folding
-  (full-width digits and Latin letters become ASCII) and lower-casing.
-* :func:`shingles` — the set of 64-bit hashes of overlapping 5-character shingles of the body's
-  *sketch text*: the same letters-and-digits key, built from the body without its chrome lines
-  (``编辑:…``, ``来源:…``, print notes ``2024年12月20日《聊城日报》2版``, copyright footers …) so
-  that another portal's byline or footer neither hides a copy nor makes two stories look alike.
-  Chinese has no spaces, so shingles are characters; k = 5 makes a shingle specific to a phrase
-  while one wrong character (a left-over of mirror normalisation) spoils only five of them.
-* :func:`minhash` / :func:`signatures` — a MinHash signature of :data:`BINS` values made by
-  one-permutation hashing (each shingle hash falls in one bin, the bin keeps its minimum; empty
-  bins borrow from the next bin to the right, "rotation densification").  It costs one pass
-  over the shingles instead of one per permutation, which is what makes a million-article
-  bulk load feasible; the collision probability of a bin is still the Jaccard similarity.
-* :func:`bands` — LSH: the signature cut into :data:`BANDS` bands of :data:`ROWS` values, each
-  hashed with its band number into a signed 64-bit key (``article_bands.band``).  Two bodies
-  with Jaccard similarity J share at least one key with probability 1 - (1 - J^3)^32:
-  0.88 at J = 0.4, 0.986 at J = 0.5, 0.9996 at J = 0.6; 3 % at J = 0.1 (same topic).
-* :func:`overlap` — the confirmation measure: containment of the smaller shingle set in the
-  larger, |A ∩ B| / min(|A|, |B|), which is 1.0 for a trimmed copy however much was trimmed.
-  Two guards make it 0.0: the smaller set has fewer than :data:`MIN_SHINGLES` shingles (tiny
-  texts match everything), or the smaller set is under :data:`MIN_SIZE_RATIO` of the larger
-  (a one-paragraph brief that quotes a long article is not a copy of it).
-  :func:`same_story` is ``overlap >= COPY_THRESHOLD``.
+  and lower-casing (:func:`key_text`).  Stored as ``articles.content_hash``.
+* :func:`article_sketch` — what placement needs of a title and body, in one pass over the text:
 
-Why 0.6 and 0.4 (measured on ``tests/dedupe/labelled_pairs.py``): a copy of a story —
-trimmed, re-chromed, a normalised mirror, e-paper layout — has containment 0.96–1.0 against
-the original, and two copies of a long story trimmed of different paragraphs 0.92–0.97; two
-copies of a 4–5-paragraph item trimmed of *different* paragraphs share only 0.62–0.72 (the
-tightest same-story cases; placement usually links them through the full copy instead).
-Different stories on one topic share 0.00–0.02 (long) and at most 0.38 when a short item
-carries one of the other's paragraphs or an unfiltered boilerplate sentence.  0.6 sits in the
-gap between 0.38 and 0.62.
-The size guard 0.4 lets a copy drop up to 60 % of the text but stops a one-paragraph brief
-(ratio ≈ 0.1) from joining the long story it quotes.
+  - the *content*: the body's lines without page chrome (``编辑:…``, ``来源:…``, print notes
+    ``2024年12月20日《聊城日报》2版``, bylines, copyright footers: :func:`is_chrome`), reduced to
+    letters and digits (ASCII and full-width letters lower-cased, full-width digits made ASCII,
+    and the few characters a mirror's converter leaves in Traditional form folded to the
+    Simplified one: 著 → 着, as seed 004's mirror wrote 著力 for the portal's 着力);
+  - *sentences*: the content cut at 。！？；(and their ASCII forms) and at line ends.  Each
+    sentence of at least :data:`PASSAGE_MIN_CHARS` key characters has a *passage key*, a signed
+    64-bit BLAKE2b hash of its key text.  Passage keys are stored in ``article_passages`` and
+    are what finds a copy whatever its length: a two-paragraph excerpt shares its sentences
+    with the sixteen-paragraph article (MinHash bands, the former candidate source, estimate
+    Jaccard similarity, which is near 0.1 between a 10 % excerpt and its article);
+  - the *title key*: the title's key text hashed in a domain of its own and stored beside the
+    passage keys — a further candidate source, never evidence on its own;
+  - *shingles*: 64-bit hashes of the K-character windows inside each sentence, each with its
+    sentence and paragraph: what :mod:`liaocheng_news.dedupe.rules` measures to confirm a
+    candidate (containment, spread over paragraphs, the lead);
+  - ``size``: key characters of the content, stored as ``articles.content_chars`` (how full
+    a copy is: the canonical copy is a fullest one).
+
+A body with more than :data:`MAX_PASSAGES` sentences keeps the passage keys with the smallest
+hash values (a bottom-k sample: a copy's sentences are sampled the same way, so an excerpt of a
+huge page still shares keys with it in proportion).
 """
 
 from __future__ import annotations
@@ -47,32 +39,34 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-K = 5  # characters per shingle
-BINS = 96  # signature length (one-permutation MinHash bins)
-ROWS = 3  # signature values per LSH band
-BANDS = BINS // ROWS  # 32 band keys per article
-MIN_SHINGLES = 50  # fewer shingles: no bands, never a near-duplicate (≈ 54 characters)
-MIN_SIZE_RATIO = 0.4  # smaller / larger shingle set below this: not a copy
-COPY_THRESHOLD = 0.6  # containment at or above this: the same story
+K = 5  # characters per shingle: specific to a phrase; one wrong character spoils five shingles
+PASSAGE_MIN_CHARS = 10  # key characters of a sentence that gets a passage key (shorter ones are everywhere)
+MAX_PASSAGES = 400  # passage keys stored per article, at most
+TITLE_MIN_CHARS = 4  # key characters of a title that gets a title key
+
+# Traditional characters OpenCC t2s leaves as they are (each is also a valid Simplified
+# character) though a mirror's converter wrote them for the Simplified one on the right.
+_FOLD = ("著瞭覆藉祇衹彷馀", "着了复借只只仿余")
+_SENTENCE_ENDS = "。｡！!？?；;"
 
 _U64 = np.uint64
-_MASK32 = _U64(0xFFFFFFFF)
-_EMPTY = _U64(0xFFFFFFFFFFFFFFFF)
 _SHINGLE_BASE = _U64(0x100000001B3)  # FNV prime: polynomial combination of code points
 
 # Short lines that are page chrome, not story: bylines, editors, sources, print notes, footers.
 _CHROME = re.compile(
     r"""^(?:
-        [■●◆▲]?\s*(?:(?:本报|本台|本网)?(?:见习|特约)?(?:记者|通讯员)\s*[:：]?\s*(?:[\u4e00-\u9fff·]{2,4}[\s、,，]*)+)+$
+        # a byline: names only to the end of the line (one flat class: no nested repetition,
+        # which backtracked for seconds on an interview's 记者：… question line)
+        [■●◆▲]?\s*(?:本报|本台|本网)?(?:见习|特约)?(?:记者|通讯员)\s*[:：]?[\u4e00-\u9fff·\s、,，]*$
       | (?:来源|稿源|作者|编辑|责任编辑|初审编辑|审核|终审|责编|校对|摄影|摄|图|文|供稿|出处|日期|发布时间|点击)\s*[:：/]
       | 文\s*/|图\s*/
       | \d{4}年\d{1,2}月\d{1,2}日\s*《[^》]{1,12}》\s*\S{0,6}版
       | \d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$
+      | \d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:来源|作者)\s*[:：]
       | https?://\S+\s*$
       | (?:分享|A\+A-|打印|关闭|返回顶部|相关推荐|相关文章推荐|新闻推荐|猜你喜欢|网友评论|评论)[:：]?\s*$
     )
@@ -91,19 +85,26 @@ def _alnum_table() -> np.ndarray:
 
 def _alnum_only(text: str) -> str:
     """``text`` without non-alphanumerics; numpy instead of ``re`` (five times faster on Chinese)."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    cps = _codepoints(text)
+    return cps[_is_alnum(cps)].tobytes().decode("utf-32-le")
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _is_alnum(cps: np.ndarray) -> np.ndarray:
     astral = cps > 0xFFFF
-    if astral.any():  # rare (CJK extension B+, emoji): asked one by one
-        keep = np.zeros(len(cps), dtype=bool)
-        keep[~astral] = _alnum_table()[cps[~astral]]
-        keep[astral] = [chr(cp).isalnum() for cp in cps[astral]]
-    else:
-        keep = _alnum_table()[cps]
-    return cps[keep].tobytes().decode("utf-32-le")
+    if not astral.any():
+        return _alnum_table()[cps]
+    keep = np.zeros(len(cps), dtype=bool)  # rare (CJK extension B+, emoji): asked one by one
+    keep[~astral] = _alnum_table()[cps[~astral]]
+    keep[astral] = [chr(cp).isalnum() for cp in cps[astral]]
+    return keep
 
 
 def key_text(text: str) -> str:
-    """Letters and digits only, NFKC-folded and lower-cased: what both keys are computed on.
+    """Letters and digits only, NFKC-folded and lower-cased: what the fingerprint is computed on.
 
     Non-alphanumerics go first: NFKC is slow on a whole body and mostly rewrites punctuation
     (full-width colons, brackets) that is dropped anyway; the fast ``is_normalized`` check
@@ -125,9 +126,46 @@ def is_chrome(line: str) -> bool:
     return not line or (len(line) <= _CHROME_MAX_LEN and _CHROME.search(line) is not None)
 
 
-def sketch_text(body: str) -> str:
-    """The key text of the body without its chrome lines (what shingles are taken from)."""
-    return key_text("\n".join(line for line in body.splitlines() if not is_chrome(line)))
+def content_lines(body: str) -> list[str]:
+    """The body's lines without chrome: what sketches (and the size of a copy) are made of."""
+    return [line for line in body.splitlines() if not is_chrome(line)]
+
+
+# --- the sketch ----------------------------------------------------------------------------
+
+_DROP, _KEEP, _SENTENCE_END, _LINE_END = 0, 1, 2, 3
+
+
+@functools.cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per BMP code point: its class (drop, keep, sentence end, line end) and the code point kept."""
+    kind = np.where(_alnum_table(), _KEEP, _DROP).astype(np.uint8)
+    for ch in _SENTENCE_ENDS:
+        kind[ord(ch)] = _SENTENCE_END
+    kind[ord("\n")] = _LINE_END
+    kept = np.arange(0x10000, dtype=np.uint32)
+    upper = np.arange(ord("A"), ord("Z") + 1)
+    kept[upper] = upper + 32
+    for first, target in ((0xFF10, ord("0")), (0xFF21, ord("a")), (0xFF41, ord("a"))):  # full-width ０ Ａ ａ
+        span = np.arange(first, first + (10 if target == ord("0") else 26))
+        kept[span] = span - first + target
+    for src, dst in zip(*_FOLD, strict=True):
+        kept[ord(src)] = ord(dst)
+    return kind, kept
+
+
+def _classify(text: str) -> tuple[np.ndarray, np.ndarray]:
+    cps = _codepoints(text)
+    kind_table, kept_table = _tables()
+    astral = cps > 0xFFFF
+    if not astral.any():
+        return kind_table[cps], kept_table[cps]
+    kind = np.zeros(len(cps), dtype=np.uint8)
+    kind[~astral] = kind_table[cps[~astral]]
+    kind[astral] = np.where(_is_alnum(cps[astral]), _KEEP, _DROP)
+    kept = cps.copy()
+    kept[~astral] = kept_table[cps[~astral]]
+    return kind, kept
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -138,140 +176,100 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _U64(31))
 
 
-def _shingle_hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of all K-character shingles of several key texts, and the text each belongs to."""
-    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-    total = int(lengths.sum())
-    if total < K:
-        return np.empty(0, _U64), np.empty(0, np.int64)
-    cps = np.frombuffer("".join(keys).encode("utf-32-le"), dtype="<u4").astype(_U64)
-    n = total - K + 1
-    h = np.zeros(n, dtype=_U64)
-    for j in range(K):
-        h = h * _SHINGLE_BASE + cps[j : j + n]
-    owner = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
-    inside = owner[:n] == owner[K - 1 : K - 1 + n]  # shingles crossing two texts are dropped
-    return _mix(h[inside]), owner[:n][inside]
+_HASH_BASE = 0x100000001B3  # the FNV prime: odd, so invertible modulo 2**64  # odd, so invertible modulo 2**64
+_HASH_INVERSE = pow(_HASH_BASE, -1, 2**64)
+_PASSAGE_DOMAIN, _TITLE_DOMAIN = _U64(0x7061737361676531), _U64(0x7469746C65303031)
 
 
-def shingles(body: str) -> np.ndarray:
-    """Sorted distinct 64-bit hashes of the body's K-character shingles (of its sketch text)."""
-    h, _ = _shingle_hashes([sketch_text(body)])
-    return _distinct(h)
+@functools.lru_cache(maxsize=1)
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """base**j and base**-j modulo 2**64 for j in 0..n (grown by doubling, so built a few times)."""
+    steps = np.full(n + 1, _HASH_BASE, dtype=_U64)
+    steps[0] = 1
+    powers = np.cumprod(steps)
+    steps[1:] = _HASH_INVERSE
+    return powers, np.cumprod(steps)
 
 
-def _densify(sig: np.ndarray) -> np.ndarray:
-    """Fill empty bins (rows of ``sig``) from the next non-empty bin to the right, circularly."""
-    for row in np.flatnonzero((sig == _EMPTY).any(axis=1)):
-        s = sig[row]
-        full = np.flatnonzero(s != _EMPTY)
-        if full.size == 0:
-            continue
-        empty = np.flatnonzero(s == _EMPTY)
-        pos = np.searchsorted(full, empty) % full.size
-        dist = (full[pos] - empty) % BINS
-        # the borrowed value is tagged with its distance so that it never equals a real one
-        s[empty] = s[full[pos]] + (dist.astype(_U64) << _U64(32))
-    return sig
+def _segment_hashes(chars: np.ndarray, starts: np.ndarray, ends: np.ndarray, domain: np.uint64) -> np.ndarray:
+    """A 64-bit hash of each run ``chars[s:e]`` (vectorised): the polynomial sum of its code
+    points in powers of an odd base modulo 2**64, whatever the run's position, with its length
+    and a domain folded in and the result mixed; returned as signed int64 (a bigint key)."""
+    n = chars.size
+    powers, inverse = _powers(max(4096, 1 << n.bit_length()))
+    prefix = np.zeros(n + 1, dtype=_U64)
+    np.cumsum(chars * inverse[:n], out=prefix[1:])
+    runs = (prefix[ends] - prefix[starts]) * powers[starts]
+    return _mix(runs ^ (ends - starts).astype(_U64) ^ domain).view(np.int64)
 
 
-def _oph(h: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """One-permutation MinHash of shingle hashes ``h`` belonging to ``n`` texts (``owner``)."""
-    sig = np.full((n, BINS), _EMPTY, dtype=_U64)
-    if h.size:
-        flat = owner * BINS + (((h >> _U64(32)) * _U64(BINS)) >> _U64(32)).astype(np.int64)
-        np.minimum.at(sig.reshape(-1), flat, h & _MASK32)
-    return _densify(sig)
+def title_key(title: str) -> str:
+    """The title's key text (letters and digits, folded as the content is)."""
+    kind, kept = _classify(title or "")
+    return kept[kind == _KEEP].astype("<u4").tobytes().decode("utf-32-le")
 
 
-def _positions(key: str) -> int:
-    """Shingle positions of a key text: the cheap length guard for bands (overlap() counts distinct)."""
-    return max(0, len(key) - K + 1)
+@dataclass(frozen=True, eq=False)
+class Sketch:
+    """What placement needs of one article's title and body (see the module docstring)."""
+
+    size: int  # key characters of the content (articles.content_chars)
+    sentence_keys: np.ndarray  # int64, one per sentence (0 for a sentence too short to key)
+    shingles: np.ndarray  # uint64, sorted and distinct
+    shingle_sentence: np.ndarray  # int32: the sentence of each shingle's first occurrence
+    shingle_paragraph: np.ndarray  # int32: the paragraph (content line) of that occurrence
+    passage_keys: tuple[int, ...]  # the sentences' keys to store (distinct, at most MAX_PASSAGES)
+    title: str  # the title's key text
+    title_hash: int | None  # its key (None for a title under TITLE_MIN_CHARS)
+
+    @property
+    def keys(self) -> list[int]:
+        """Every key stored for the article in ``article_passages``: passages, then the title."""
+        return [*self.passage_keys, *(() if self.title_hash is None else (self.title_hash,))]
 
 
-def signatures(bodies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures of many bodies at once (shape ``(len(bodies), BINS)``, uint64).
+def article_sketch(title: str, body: str) -> Sketch:
+    """The sketch of an article (see the module docstring)."""
+    kind, kept = _classify("\n".join(content_lines(body or "")))
+    keep = kind == _KEEP
+    boundary = kind >= _SENTENCE_END
+    sentence_of = np.cumsum(boundary)[keep]
+    paragraph_of = np.cumsum(kind == _LINE_END)[keep].astype(np.int32)
+    chars = kept[keep].astype(_U64)
+    n = chars.size
+    starts = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) if n else np.empty(0, np.int64)
+    sentence = (np.cumsum(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) - 1).astype(np.int32) if n else np.empty(0, np.int32)
+    ends = np.append(starts[1:], n)
+    sentence_keys = np.where(ends - starts >= PASSAGE_MIN_CHARS,
+                             _segment_hashes(chars, starts, ends, _PASSAGE_DOMAIN), 0)
+    passages = np.unique(sentence_keys[sentence_keys != 0])  # sorted: the bottom-k sample is a prefix
+    if passages.size > MAX_PASSAGES:
+        passages = passages[:MAX_PASSAGES]
 
-    Also returns each body's number of shingle positions: a body with fewer than
-    :data:`MIN_SHINGLES` gets no bands.  Vectorised over the whole batch (the bulk loader of
-    ``bench/dedupe.py`` runs it on thousands of bodies per call); ``minhash`` is the one-body case.
-    """
-    keys = [sketch_text(b) for b in bodies]
-    h, owner = _shingle_hashes(keys)
-    counts = np.fromiter((_positions(k) for k in keys), dtype=np.int64, count=len(keys))
-    return _oph(h, owner, len(bodies)), counts
-
-
-def minhash(body: str) -> np.ndarray:
-    """The body's MinHash signature (``BINS`` uint64 values; all-max when it has no shingles)."""
-    return signatures([body])[0][0]
-
-
-_BAND_SEEDS = _mix(np.arange(1, BANDS + 1, dtype=_U64))  # the band numbers folded into the keys
-
-
-def _band_keys(sig: np.ndarray) -> np.ndarray:
-    """Band keys of signatures of shape (n, BINS) → (n, BANDS) int64."""
-    rows = sig.reshape(sig.shape[0], BANDS, ROWS)
-    key = np.broadcast_to(_BAND_SEEDS, rows.shape[:2])
-    for r in range(ROWS):
-        key = _mix(key ^ rows[:, :, r])
-    return key.view(np.int64)
-
-
-def bands(signature: np.ndarray) -> list[int]:
-    """LSH band keys of one signature, as signed 64-bit ints (band number folded in)."""
-    sig = np.asarray(signature, dtype=_U64).reshape(1, BINS)
-    if (sig == _EMPTY).all():
-        return []
-    return _band_keys(sig)[0].tolist()
-
-
-def body_bands(body: str) -> list[int]:
-    """The band keys to store for a body; none for a body too short to compare."""
-    return sketch_body(body).bands
-
-
-def many_body_bands(bodies: Sequence[str]) -> list[list[int]]:
-    """:func:`body_bands` of many bodies, vectorised (bulk loads)."""
-    sig, counts = signatures(bodies)
-    keys = _band_keys(sig)
-    return [keys[i].tolist() if counts[i] >= MIN_SHINGLES else [] for i in range(len(bodies))]
-
-
-@dataclass(frozen=True)
-class BodySketch:
-    """Everything placement needs of one body, computed in one pass over its text."""
-
-    shingles: np.ndarray  # sorted distinct shingle hashes (for containment)
-    bands: list[int]  # LSH band keys to store and look up (empty: too short)
-
-
-def sketch_body(body: str) -> BodySketch:
-    key = sketch_text(body)
-    h, owner = _shingle_hashes([key])
-    keys = _band_keys(_oph(h, owner, 1))[0].tolist() if _positions(key) >= MIN_SHINGLES else []
-    return BodySketch(_distinct(h), keys)
-
-
-def _distinct(h: np.ndarray) -> np.ndarray:
-    h = np.sort(h)  # np.unique is ten times slower on these small arrays
-    return h[np.concatenate(([True], h[1:] != h[:-1]))] if h.size else h
-
-
-def containment(a: np.ndarray, b: np.ndarray) -> float:
-    """Guarded containment of two shingle sets (see :func:`overlap`)."""
-    small, large = (a, b) if a.size <= b.size else (b, a)
-    if small.size < MIN_SHINGLES or small.size < MIN_SIZE_RATIO * large.size:
-        return 0.0
-    return np.intersect1d(small, large, assume_unique=True).size / small.size
-
-
-def overlap(a: str, b: str) -> float:
-    """Containment of the smaller body's shingle set in the larger's, 0.0 when a guard fails."""
-    return containment(shingles(a), shingles(b))
-
-
-def same_story(a: str, b: str) -> bool:
-    """The near-duplicate decision: one body is (nearly) contained in the other."""
-    return overlap(a, b) >= COPY_THRESHOLD
+    shingles = np.empty(0, _U64)
+    first = np.empty(0, np.int64)
+    if n >= K:
+        m = n - K + 1
+        h = np.zeros(m, dtype=_U64)
+        for j in range(K):
+            h = h * _SHINGLE_BASE + chars[j : j + m]
+        inside = np.flatnonzero(sentence[:m] == sentence[K - 1 :])  # windows crossing sentences dropped
+        h = _mix(h[inside])
+        order = np.argsort(h)  # deterministic; which occurrence of a repeated shingle is kept does not matter
+        sorted_h = h[order]
+        distinct = np.concatenate(([True], sorted_h[1:] != sorted_h[:-1])) if sorted_h.size else np.empty(0, bool)
+        shingles = sorted_h[distinct]
+        first = inside[order[distinct]]
+    tkey = title_key(title)
+    tchars = np.frombuffer(tkey.encode("utf-32-le"), dtype="<u4").astype(_U64)
+    thash = _segment_hashes(tchars, np.zeros(1, np.int64), np.full(1, tchars.size), _TITLE_DOMAIN)[0]
+    return Sketch(
+        size=int(n),
+        sentence_keys=sentence_keys,
+        shingles=shingles,
+        shingle_sentence=sentence[first] if first.size else np.empty(0, np.int32),
+        shingle_paragraph=paragraph_of[first] if first.size else np.empty(0, np.int32),
+        passage_keys=tuple(passages.tolist()),
+        title=tkey,
+        title_hash=int(thash) if len(tkey) >= TITLE_MIN_CHARS else None,
+    )

@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 # modules of this package that are machinery, not portals
-_NOT_PORTALS = {"base", "encoding", "generic", "html"}
+_NOT_PORTALS = {
+    "base", "body", "cms", "crosscheck", "density", "encoding", "generic", "headline", "html", "pagedates", "reader",
+}
 
 
 def parser_names() -> list[str]:

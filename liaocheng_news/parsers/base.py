@@ -5,11 +5,14 @@ A :class:`Page` is what a fetch returned (URL, bytes, headers, status); an
 involved, so a parser is tested on a stored page alone.
 
 Portals change templates under us.  A parser therefore holds an ordered list of
-:class:`TemplateVersion` s (newest first); the first version that finds a title and a body wins
-(``extraction="portal"``).  When none does on a page whose URL is an article URL, a generic
-extractor (trafilatura) fills the fields and the item says ``extraction="fallback"``, so a
-template change shows up as a rise in fallbacks, not as silent garbage.  Nothing usable raises
-:class:`NotAnArticle`; undecodable bytes raise :class:`DecodeError` (never mojibake).
+:class:`TemplateVersion` s (newest first); the first version whose anchors match and that finds
+a title and a body wins (``extraction="portal"``, ``template="<portal>/<version>"``), and its
+fields are checked against and completed by the reader (:mod:`~liaocheng_news.parsers.crosscheck`).
+When none does on a page whose URL is an article URL, the reader
+(:mod:`~liaocheng_news.parsers.reader`) reads it and the item says ``extraction="fallback"``,
+``template="generic"``, so a template change shows up as a rise in fallbacks and in the
+cross-check's counts, not as silent garbage.  Nothing usable raises :class:`NotAnArticle`;
+undecodable bytes raise :class:`DecodeError` (never mojibake).
 """
 
 from __future__ import annotations
@@ -23,28 +26,23 @@ from typing import Any, ClassVar
 
 from parsel import Selector
 
-from liaocheng_news.items import Article, Image
+from liaocheng_news.items import Article
+from liaocheng_news.parsers.body import BodyParts, is_byline_line, read_blocks
+from liaocheng_news.parsers.crosscheck import cross_check
 from liaocheng_news.parsers.encoding import DecodeError, decode_html
+from liaocheng_news.parsers.headline import head_titles, headline_end, in_head, strip_markup
 from liaocheng_news.parsers.html import (
     Block,
     absolute_url,
     blocks_of,
     first_text,
-    is_chrome_line,
-    is_tail_heading,
     node_text,
     remove_chrome,
     select,
     select_all,
 )
-from liaocheng_news.text.fields import (
-    SHANGHAI,
-    clean_space,
-    starts_with_byline_label,
-    parse_byline,
-    parse_datetime,
-    parse_print_note,
-)
+from liaocheng_news.parsers.reader import Reading, read_page
+from liaocheng_news.text.fields import SHANGHAI, clean_space, parse_byline, parse_datetime, parse_print_note
 
 __all__ = [
     "Page",
@@ -55,9 +53,16 @@ __all__ = [
     "NotAnArticle",
     "ParserError",
     "Selectors",
+    "GENERIC_TEMPLATE",
+    # body reading lives in parsers.body; kept importable from here
+    "BodyParts",
+    "is_byline_line",
+    "read_blocks",
+    "breadcrumb_parts",
 ]
 
 Selectors = tuple[str, ...]
+GENERIC_TEMPLATE = "generic"  # the template name of articles the reader read
 
 
 class ParserError(Exception):
@@ -66,6 +71,9 @@ class ParserError(Exception):
 
 class NotAnArticle(ParserError):
     """The page holds no usable article (a list, an index, an error page, an empty shell)."""
+
+
+_BODY_END_TAGS = re.compile(r"</(?:body|html)\s*>", re.I)
 
 
 class Page:
@@ -93,7 +101,16 @@ class Page:
 
     @cached_property
     def selector(self) -> Selector:
-        return Selector(text=self.text or "<html></html>", type="html", base_url=self.url)
+        """The parsed page.  End tags of ``<body>``/``<html>`` are dropped first: browsers read on
+        past a stray ``</html>`` (templates glued from parts leave one before the article), while
+        libxml2 stops there."""
+        text = _BODY_END_TAGS.sub("", self.text) if self.text else "<html></html>"
+        return Selector(text=text, type="html", base_url=self.url)
+
+    @cached_property
+    def head_titles(self) -> list[str]:
+        """The titles the page's head gives (``<title>``, og:title, ArticleTitle, Founder's title)."""
+        return head_titles(self.selector, self.text)
 
     @cached_property
     def base_url(self) -> str:
@@ -116,84 +133,6 @@ class ListPage:
     next_page: str | None = None
 
 
-# --- reading the body ------------------------------------------------------------------------
-
-_LEADING_MARKS = "■□●◆▲★◎·•（(【[ 　"
-_TRAILING_MARKS = "）)】] 　"
-_IMAGE_NOISE = re.compile(r"share|qrcode|ewm|erweima|logo|icon|blank\.gif|spacer|loading|arrow|btn", re.I)
-_FILENAME = re.compile(r"\.(jpe?g|png|gif|webp|bmp)$|^(img|image|pic|photo|dsc|微信图片)[_\d-]*$", re.I)
-
-
-def is_byline_line(text: str) -> bool:
-    """A short line that is a byline (``■本报记者 苑莘``, ``编辑:李明``, ``图/资料图``), not prose."""
-    core = text.strip(_LEADING_MARKS).rstrip(_TRAILING_MARKS)
-    if not core or len(core) > 60 or not starts_with_byline_label(core):
-        return False
-    fields = parse_byline(core)
-    named = any(fields[key] for key in ("authors", "editor", "reviewer", "photographers", "source", "published_at"))
-    return named or bool(re.match(r"^[图圖文摄攝][/／:：]", core))
-
-
-@dataclass
-class BodyParts:
-    """The article part of a body container, with the bylines and notes found inside it."""
-
-    paragraphs: list[str] = field(default_factory=list)
-    images: list[Image] = field(default_factory=list)
-    byline_lines: list[str] = field(default_factory=list)
-    print_note: dict[str, Any] | None = None
-
-
-def read_blocks(blocks: Sequence[Block], page: Page, title: str = "") -> BodyParts:
-    """Split body blocks into paragraphs, images with captions, byline lines and a print note.
-
-    Page furniture is dropped: single chrome lines (A+A-, 分享, 打印) anywhere, and everything
-    from a furniture heading on (新闻推荐, 相关推荐, 猜你喜欢, 评论, 频道推荐, 热点阅读 …).  A
-    caption is the short centered (or caption-classed) paragraph right after an image, else a
-    meaningful ``alt``; caption paragraphs are not repeated in the body.
-    """
-    parts = BodyParts()
-    consumed: set[int] = set()
-    for index, block in enumerate(blocks):
-        if index in consumed:
-            continue
-        if block.kind == "image":
-            url = page.absolute(block.src)
-            if not url or _IMAGE_NOISE.search(url):
-                continue
-            caption = ""
-            following = blocks[index + 1] if index + 1 < len(blocks) else None
-            if (
-                following is not None
-                and following.kind == "text"
-                and (following.centered or following.caption_hint)
-                and len(following.text) <= 120
-                and not is_tail_heading(following.text)
-                and not is_byline_line(following.text)
-            ):
-                caption = following.text
-                consumed.add(index + 1)
-            elif block.alt and not _FILENAME.search(block.alt) and block.alt != title:
-                caption = block.alt
-            if all(image.url != url for image in parts.images):
-                parts.images.append(Image(url=url, caption=caption))
-            continue
-        text = block.text
-        if is_tail_heading(text):
-            break
-        if is_chrome_line(text) or text == title:
-            continue
-        note = parse_print_note(text) if len(text) <= 40 else None
-        if note:
-            parts.print_note = parts.print_note or note
-            continue
-        if is_byline_line(text):
-            parts.byline_lines.append(text)
-            continue
-        parts.paragraphs.append(text)
-    return parts
-
-
 def breadcrumb_parts(text: str) -> list[str]:
     """``您的位置:首页>要闻 > 社会 >`` -> ``["要闻", "社会"]`` (home, 正文 and the label dropped)."""
     text = re.sub(r"^.*?(您的位置|当前位置|您现在的位置|所在位置|位置)\s*[:：]", "", clean_space(text))
@@ -213,6 +152,9 @@ class TemplateVersion:
     """
 
     name: ClassVar[str] = "default"
+    # selectors that must all match for the template to apply: the template's own markers (ids,
+    # class names, a CMS comment), never a bare tag; the body selector must match as well
+    anchors: ClassVar[Selectors] = ()
     title: ClassVar[Selectors] = ("h1",)
     subtitle: ClassVar[Selectors] = ()
     body: ClassVar[Selectors] = ()
@@ -222,18 +164,39 @@ class TemplateVersion:
     print_note: ClassVar[Selectors] = ()  # 《聊城日报》2版 outside the body container
     chrome: ClassVar[Selectors] = ()  # extra nodes to drop from the body container
 
+    def matches(self, page: Page) -> bool:
+        """True when every anchor selector finds something on the page."""
+        return all(select(page.selector, query) for query in self.anchors)
+
+    def headline(self, page: Page) -> str:
+        """The first title-selector match that the page's head titles name (a breadcrumb in an
+        ``<h2>`` is not the headline); the first non-empty match when none is named."""
+        heads = page.head_titles
+        first = ""
+        for query in self.title:
+            for found in select(page.selector, query):
+                text = strip_markup(node_text(found))
+                if not text:
+                    continue
+                if not heads or in_head(text, heads):
+                    return text
+                first = first or text
+        return first
+
     def extract(self, page: Page, parser: ArticleParser) -> dict[str, Any] | None:
         """Field values, or None when this template does not fit the page (no title or body)."""
         sel = page.selector
-        title = first_text(sel, self.title)
-        containers = select_all(sel, self.body) if self.body else []
+        title = self.headline(page)
+        containers = [c.root for c in select_all(sel, self.body) if not isinstance(c.root, str)] if self.body else []
         if not title or not containers:
             return None
         blocks: list[Block] = []
-        for container in containers:
-            if isinstance(container.root, str):
-                continue
-            blocks.extend(blocks_of(remove_chrome(container.root, self.chrome)))
+        for container in _outermost(containers):
+            blocks.extend(blocks_of(remove_chrome(container, self.chrome)))
+        # a headline inside the body container: what stands before it (an 信息公开 table) is not body
+        cut = headline_end([block.text for block in blocks], title)
+        if cut is not None:
+            blocks = blocks[cut:]
         parts = read_blocks(blocks, page, title)
         if not parts.paragraphs:
             return None
@@ -257,6 +220,26 @@ class TemplateVersion:
             **fields,
             **parser.print_fields(note),
         }
+
+
+def _outermost(elements: list[Any]) -> list[Any]:
+    """The body containers to read among a selector's matches: not one inside another (it would
+    repeat its text), not a second copy of one (a print or mobile rendering), and not a piece
+    far shorter than the main one (a footer sharing the body's class, such as a second
+    ``TRS_Editor``)."""
+    chosen = set(elements)
+    outer = [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+    if len(outer) < 2:
+        return outer
+    texts = [node_text(e) for e in outer]
+    longest = max(len(text) for text in texts)
+    kept, seen = [], set()
+    for element, text in zip(outer, texts):
+        if text in seen or len(text) * 5 < longest:
+            continue
+        seen.add(text)
+        kept.append(element)
+    return kept
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -307,35 +290,45 @@ class ArticleParser:
         return {"edition": note["edition"], "page_no": note["page_no"], "page_name": note["page_name"]}
 
     def parse(self, page: Page) -> Article:
-        """The article on ``page``: portal templates first, then the generic fallback.
+        """The article on ``page``: portal templates first, then the reader (the generic path).
 
+        A template applies when its anchors match and it finds a title and a body; its fields
+        are then checked against the reader's (:mod:`~liaocheng_news.parsers.crosscheck`), which
+        fills what it missed.  The article says which template read it (``template``:
+        ``<portal>/<version>`` or ``generic``) and what the checks found (``extraction_checks``).
         Raises :class:`DecodeError` for undecodable bytes and :class:`NotAnArticle` when neither
-        a template nor the fallback finds a title and a body (or the URL is no article URL).
+        a template nor the reader finds a title and a body (or the URL is no article URL).
         """
         if page.status >= 400:
             raise NotAnArticle(f"{page.url}: HTTP {page.status}")
         _ = page.text  # decode first: DecodeError before anything else
+        reading = read_page(page)
         for version in self.versions:
+            if not version.matches(page):
+                continue
             fields = version.extract(page, self)
             if fields and fields.get("title") and fields.get("body"):
-                return self._article(page, fields, "portal")
+                checks = cross_check(fields, reading, page.head_titles)
+                return self._article(page, fields, "portal", f"{self.portal}/{version.name}", checks)
         if not self.is_article_url(page.url):
             raise NotAnArticle(f"{page.url}: not an article URL of {self.portal} and no template matched")
-        fields = self.fallback(page)
+        fields = self.fallback(page, reading)
         if not fields:
-            raise NotAnArticle(f"{page.url}: no template matched and the generic extractor found no article")
-        return self._article(page, fields, "fallback")
+            raise NotAnArticle(f"{page.url}: no template matched and the reader found no article")
+        return self._article(page, fields, "fallback", GENERIC_TEMPLATE, [])
 
-    def _article(self, page: Page, fields: dict[str, Any], extraction: str) -> Article:
+    def _article(self, page: Page, fields: dict[str, Any], extraction: str, template: str,
+                 checks: list[str]) -> Article:
         values = {key: value for key, value in fields.items() if key in Article.__dataclass_fields__}
         values.setdefault("channel", None)
-        return Article(url=page.url, portal=self.portal, extraction=extraction, **values)
+        return Article(url=page.url, portal=self.portal, extraction=extraction, template=template,
+                       extraction_checks=checks, **values)
 
-    def fallback(self, page: Page) -> dict[str, Any] | None:
-        """Generic extraction with trafilatura, then the same line cleaning as the templates."""
+    def fallback(self, page: Page, reading: Reading | None = None) -> dict[str, Any] | None:
+        """The reader's fields, with this portal's channel and URL-date rules."""
         from liaocheng_news.parsers.generic import generic_fields
 
-        return generic_fields(page, self)
+        return generic_fields(page, self, reading)
 
     def parse_list(self, page: Page) -> ListPage:
         """Article links (absolute, deduplicated, article URLs only) and the next list page."""

@@ -8,6 +8,9 @@ Evidence (shared/portals.md and the look-ups named in the fixtures' metadata):
   title ``//div[@class="layout"]/h2`` (``h2``), date = the first 19 characters of
   ``div.layout div.left``, body ``div.TRS_Editor p`` or ``div.news-con p`` (``#news-con``);
   list pages ``default_{n}.htm``.
+- known (real TRS pages of other news sites, shared/realpages): the body in ``div.TRS_Editor``;
+  ``<h2>`` holding a breadcrumb (``您的当前位置：新闻中心 > 武汉``) or the headline beside an
+  ``<h1>`` logo: a bare ``h2`` is never trusted without the head titles' agreement.
 - guess: the breadcrumb and editor blocks' class names, the list markup.
 """
 
@@ -19,10 +22,17 @@ from liaocheng_news.parsers.base import ArticleParser, TemplateVersion
 
 
 class Layout(TemplateVersion):
-    """The TRS article page of dzwww's city sites (``div.layout`` header, ``TRS_Editor`` body)."""
+    """The TRS article page of dzwww's city sites (``div.layout`` header, ``TRS_Editor`` body).
+
+    The template applies only where its TRS body is (``#news-con`` / ``div.news-con`` /
+    ``div.TRS_Editor``), and a heading is its headline only when the page's head titles name it:
+    real TRS pages (shared/realpages: 长江网, 松花江网) carry a breadcrumb (您的当前位置：…) or a
+    logo in the other ``<h1>``/``<h2>``.
+    """
 
     name = "layout"
-    title = ('//div[@class="layout"]/h2', "h2")
+    anchors = ("#news-con, div.news-con, div.TRS_Editor",)
+    title = ('//div[@class="layout"]/h2', "div.layout h2", "h1", "h2")
     body = ("#news-con div.TRS_Editor", "div.news-con div.TRS_Editor", "div.TRS_Editor", "#news-con")
     info = ('(//div[@class="layout"]/div[@class="left"])[1]',)
     byline = ("div.edit", "#editor")

@@ -28,6 +28,8 @@ __all__ = [
     "node_text",
     "blocks_of",
     "remove_chrome",
+    "chrome_elements",
+    "element_hints",
     "is_chrome_line",
     "is_tail_heading",
     "absolute_url",
@@ -46,21 +48,22 @@ CHROME_SELECTORS: tuple[str, ...] = (
     "[class*=comment]", "[id*=comment]", "[class*=pinglun]",
     "[class*=breadcrumb]", "[class*=crumb]", "[class*=position]",
     "[class~=ad]", "[class^=ad-]", "[class^=ad_]", "[id^=ad_]", "[id^=ad-]", "[class*=advert]",
-    "[class*=qrcode]", "[class*=ewm]", "[class*=page-tools]",
+    "[class*=qrcode]", "[class*=ewm]", "[class*=page-tools]", "[class*=promo]",
 )
 
 # A paragraph that opens a block of page furniture: everything after it is not the article.
 _TAIL_HEADINGS = re.compile(
     r"^(新闻推荐|相关推荐|相关新闻|相关阅读|相关文章|相关文章推荐|猜你喜欢|频道推荐|热点阅读|热点排行|热门推荐|"
-    r"图文看点|精彩推荐|推荐阅读|延伸阅读|网友评论|评论|我要评论|发表评论|上一篇|下一篇|"
+    r"图文看点|精彩推荐|推荐阅读|延伸阅读|网友评论|评论|我要评论|发表评论|热门评论|最新评论|精彩评论|上一篇|下一篇|"
     r"相關推薦|相關新聞|相關閱讀|相關文章推薦|猜你喜歡|頻道推薦|熱點閱讀|網友評論|評論)"
     r"\s*([:：(（].*)?$"
 )
 # Single lines of page furniture (font size, share, print, QR codes) dropped wherever they are.
 _CHROME_LINES = re.compile(
-    r"^(A\+\s*A-|A\+|A-|分享(到)?[:：]?|打印|关闭窗口|关闭|返回顶部|收藏|字号[:：]?.*|【?字体[:：].*|"
+    r"(?i)^(A\+\s*A-|A\+|A-|分享(到)?[:：]?|打印|关闭窗口|关闭|返回顶部|收藏|字号[:：]?.*|【?字体[:：].*|"
     r"扫一扫.*|扫描二维码.*|手机看新闻|微信扫一扫.*|点击[:：]?\s*次|浏览[:：]?\s*次|"
-    r"【纠错】|\[纠错\]|责任编辑[:：]?\s*$|编辑[:：]?\s*$|审核[:：]?\s*$|(上|下)一篇[:：].*|首页|正文)$"
+    r"【纠错】|\[纠错\]|责任编辑[:：]?\s*$|编辑[:：]?\s*$|审核[:：]?\s*$|(上|下)一篇[:：].*|首页|正文|"
+    r"广告|展开全文|订阅|T\s*\+\s*-|(?:(?:pdf|word|doc)\s*下载\s*)+)$"
 )
 
 
@@ -129,6 +132,11 @@ def _chrome_xpath(extra: tuple[str, ...]) -> etree.XPath:
     return etree.XPath(" | ".join(f"({part})" for part in parts))
 
 
+def chrome_elements(element: HtmlElement, extra: tuple[str, ...] = ()) -> list[HtmlElement]:
+    """The chrome elements (generic list plus ``extra``) under ``element``."""
+    return [node for node in _chrome_xpath(tuple(extra))(element) if isinstance(node, HtmlElement) and node is not element]
+
+
 def remove_chrome(element: HtmlElement, extra: tuple[str, ...] | list[str] = ()) -> HtmlElement:
     """A deep copy of ``element`` without chrome elements (generic list plus ``extra``)."""
     clone = copy.deepcopy(element)
@@ -180,7 +188,7 @@ class Block:
     caption_hint: bool = False
 
 
-def _element_hints(element: HtmlElement) -> tuple[bool, bool]:
+def element_hints(element: HtmlElement) -> tuple[bool, bool]:
     centered = False
     caption = False
     node: HtmlElement | None = element
@@ -209,7 +217,7 @@ def blocks_of(element: HtmlElement) -> list[Block]:
         text = clean_space("".join(buffer))
         buffer.clear()
         if text:
-            centered, caption = _element_hints(owner[-1])
+            centered, caption = element_hints(owner[-1])
             blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
 
     def walk(node: HtmlElement) -> None:

@@ -14,6 +14,10 @@ Evidence (shared/portals.md and the look-ups named in the fixtures' metadata):
   ``a#pageLink``; article list ``#titleList`` / ``ul.news-list``; article ``div.article`` with
   h3 (引题) / h1 / h2 (副题), body ``#ozoom`` holding ``<founder-content>``; the page label
   ``第07版：数智潮流``; comment tags ``<founder-title>``, ``<founder-date>``, ``<founder-pagenum>``.
+- known (real Founder pages of other papers, shared/realpages: 西藏日报, 河南商报, 太原晚报): the
+  comment is ``enpproperty`` or, on older pages, ``mpproperty``; ``<h1>`` may be empty or hold a
+  table of 引题/title/subtitle, the headline may be ``<h2 id="Title" class="art-title">``; the body
+  is ``#ozoom``/``<founder-content>`` or follows ``<!--enpcontent-->`` directly.
 - guess: that lcrb's layout pages use the dated path above (``/paper/`` for 聊城日报, ``/lcwb/``
   for 聊城晚报) and the class names of the People's Daily ``pc`` template.
 
@@ -24,13 +28,13 @@ markup splits them, and the normaliser (text.layout) decides what to join.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 from liaocheng_news.parsers.base import ArticleParser, ListPage, Page, TemplateVersion
+from liaocheng_news.parsers.cms import enpproperty
 from liaocheng_news.parsers.html import select_all
 from liaocheng_news.text.fields import clean_space, parse_date, parse_datetime, split_names
 
@@ -38,8 +42,6 @@ HOST = "lcrb.lcxw.cn"
 # path segment -> edition
 EDITIONS: dict[str, str] = {"paper": "聊城日报", "lcwb": "聊城晚报"}
 
-_ENP = re.compile(r"<!--\s*enpproperty(.*?)/?enpproperty\s*-->", re.S | re.I)
-_ENP_FIELD = re.compile(r"<(?:founder-)?([a-z]+)>(.*?)</(?:founder-)?\1>", re.S | re.I)
 # 晚报记者 / 晚报通讯员: the 晚报's own byline labels, which text.fields does not know
 _WANBAO_BYLINE = re.compile(r"^[■□●◆\s]*晚报(?:见习)?(?:记者|通讯员)\s*(?P<names>[\u4e00-\u9fff·、\s]{2,30})$")
 _PAGE_LABEL = re.compile(r"第?\s*([A-Za-z]?\d{1,3})\s*版\s*[:：]?\s*([^\s<>|｜]{1,12})?")
@@ -49,24 +51,6 @@ def edition_of(url: str) -> str | None:
     """聊城日报 for ``/paper/…``, 聊城晚报 for ``/lcwb/…`` (None for other paths)."""
     first = urlsplit(url).path.strip("/").split("/", 1)[0]
     return EDITIONS.get(first)
-
-
-def enpproperty(text: str) -> dict[str, str]:
-    """The fields of the Founder metadata comment, keyed without the ``founder-`` prefix.
-
-    ``<date>2024-03-29</date>…<founder-title>图片新闻</founder-title>`` ->
-    ``{"date": "2024-03-29", "title": "图片新闻"}``; inner tags (``<p>``) and entities are
-    removed, empty fields are left out.  No comment gives ``{}``.
-    """
-    match = _ENP.search(text or "")
-    if not match:
-        return {}
-    fields: dict[str, str] = {}
-    for name, value in _ENP_FIELD.findall(match.group(1)):
-        value = clean_space(html.unescape(re.sub(r"<[^>]+>|<!\[CDATA\[|\]\]>", "", value)))
-        if value and name.lower() not in fields:
-            fields[name.lower()] = value
-    return fields
 
 
 def page_label(text: str) -> tuple[str | None, str | None]:
@@ -93,14 +77,30 @@ def _take_wanbao_bylines(fields: dict[str, Any]) -> None:
 
 
 class FounderPc(TemplateVersion):
-    """The Founder ``pc`` e-paper article page (People's Daily-like markup)."""
+    """The Founder ``pc`` e-paper article page (People's Daily-like markup).
+
+    It applies where a Founder marker is: the metadata comment (``enpproperty``, or
+    ``mpproperty`` on older pages), ``<founder-content>`` or ``#ozoom``.  The headline is the
+    comment's title (the CMS's own record) when it has one: real Founder pages (shared/realpages:
+    西藏日报, 河南商报, 太原晚报) leave ``<h1>`` empty, put the headline in ``<h2 id="Title">``, or
+    put a table of 引题/title/subtitle inside ``<h1>``.  The body is ``div.article-box``,
+    ``#ozoom``, ``<founder-content>`` or, on Founder web pages, the element holding the
+    ``<!--enpcontent-->`` comment.
+    """
 
     name = "founder-pc"
-    title = ("div.article h1", "h1")
-    body = ("div.article div.article-box", "#ozoom", "founder-content")
+    anchors = ('//comment()[contains(., "property")] | //founder-content | //*[@id="ozoom"]',)
+    title = ("div.article h1", "h1", "h2#Title", "h2.art-title", "div.article h2")
+    body = (
+        "div.article div.article-box", "#ozoom", "founder-content",
+        '(//comment()[normalize-space(.)="enpcontent"])[1]/..',
+    )
     chrome = ("div.attachment",)
     page_info = ("div.article p.sec", "div.paper-bot p.ban", "div.paper-bot")
     issue_date = ("div.article p.sec span.date", "div.date-box p.date", "div.date-box")
+
+    def headline(self, page: Page) -> str:
+        return enpproperty(page.text).get("title") or super().headline(page)
 
     def extract(self, page: Page, parser: ArticleParser) -> dict[str, Any] | None:
         fields = super().extract(page, parser)
@@ -108,12 +108,11 @@ class FounderPc(TemplateVersion):
             return None
         sel = page.selector
         enp = enpproperty(page.text)
+        title = fields["title"]
         h2 = [clean_space("".join(n.css("::text").getall())) for n in sel.css("div.article h2")]
         h3 = [clean_space("".join(n.css("::text").getall())) for n in sel.css("div.article h3")]
-        fields["subtitle"] = next((t for t in h2 if t), None) or next((t for t in h3 if t), None) \
-            or enp.get("subtitle") or None
-        if not fields["title"] or fields["title"] == fields["subtitle"]:
-            fields["title"] = enp.get("title") or fields["title"]
+        fields["subtitle"] = enp.get("subtitle") or next((t for t in h2 if t and t != title), None) \
+            or next((t for t in h3 if t and t != title), None) or None
         label = " ".join(clean_space(" ".join(n.css("::text").getall())) for n in select_all(sel, self.page_info))
         label_no, label_name = page_label(label)
         issue: date | None = parse_date(enp.get("date")) or parse_date(

@@ -16,6 +16,7 @@ Blank-separated multi-character tokens stay separate names (``夏旭光 韩庆�
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +26,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 __all__ = [
     "SHANGHAI",
     "parse_datetime",
+    "find_datetime",
+    "FoundDate",
     "parse_date",
     "parse_byline",
     "parse_print_note",
     "split_names",
+    "people",
     "has_byline_label",
     "starts_with_byline_label",
     "clean_space",
@@ -85,21 +89,37 @@ def parse_datetime(text: str | None) -> datetime | None:
     must not win over a real date in the same text).  Invalid dates (``2021-13-45``) are skipped;
     absent or unreadable input gives None.
     """
+    found = find_datetime(text)
+    return found.value if found else None
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date found in a text: its value, whether a time of day was written, and where it is."""
+
+    value: datetime
+    has_time: bool
+    start: int
+    end: int
+
+
+def find_datetime(text: str | None) -> FoundDate | None:
+    """Like :func:`parse_datetime`, but says whether the text gave a time and where the date is."""
     if not text or not isinstance(text, str):
         return None
-    found: list[tuple[int, datetime]] = []
+    found: list[FoundDate] = []
     for pattern in (_DASHED, _CHINESE):
         for match in pattern.finditer(text):
             value = _build(match)
             if value is not None:
-                found.append((match.start(), value))
+                found.append(FoundDate(value, match.group("H") is not None, match.start(), match.end()))
                 break
     if found:
-        return min(found, key=lambda pair: pair[0])[1]
+        return min(found, key=lambda date_found: date_found.start)
     for match in _COMPACT.finditer(text):
         value = _build(match)
         if value is not None:
-            return value
+            return FoundDate(value, False, match.start(), match.end())
     return None
 
 
@@ -132,10 +152,16 @@ _LABELS: list[tuple[str, str]] = [
     ("特约记者", "reporter"), ("特約記者", "reporter"),
     ("见习记者", "reporter"), ("見習記者", "reporter"),
     ("发布时间", "time"), ("發佈時間", "time"), ("發布時間", "time"),
+    ("发布日期", "time"), ("發佈日期", "time"), ("發布日期", "time"), ("发表时间", "time"),
+    ("發表時間", "time"), ("发稿时间", "time"), ("发布于", "time"), ("發佈於", "time"),
+    ("信息来源", "source"), ("信息來源", "source"), ("本文来源", "source"), ("本文來源", "source"),
+    ("文章来源", "source"), ("文章來源", "source"), ("新闻来源", "source"), ("新聞來源", "source"),
+    ("稿件来源", "source"), ("素材来源", "source"), ("来源于", "source"), ("來源於", "source"),
     ("通讯员", "correspondent"), ("通訊員", "correspondent"),
     ("实习生", "reporter"), ("實習生", "reporter"),
     ("记者", "reporter"), ("記者", "reporter"),
-    ("作者", "author"),
+    ("作者", "author"), ("执笔", "author"), ("執筆", "author"), ("撰稿", "author"), ("撰文", "author"),
+    ("责编", "responsible_editor"), ("責編", "responsible_editor"),
     ("编辑", "editor"), ("編輯", "editor"), ("编审", "reviewer"),
     ("审核", "reviewer"), ("審核", "reviewer"), ("终审", "reviewer"), ("終審", "reviewer"),
     ("审校", "reviewer"), ("校对", "proofreader"), ("校對", "proofreader"),
@@ -150,28 +176,43 @@ _ROLE = dict(_LABELS)
 
 
 def _label(match: re.Match[str]) -> str:
-    return match.group("long") or match.group("short")
+    return match.group("long") or match.group("short") or match.group("glued") or match.group("outlet")
 _SINGLE = {label for label, _ in _LABELS if len(label) == 1}
 # A short label starts a field when it stands at a line start or after a blank/bullet/slash/punctuation,
 # and is followed by a colon or a slash, or by a blank (long labels: also directly by a name), so
 # that sentence text such as 记者了解到 is not read as a byline.
-_LONG = [label for label, _ in _LABELS if len(label) >= 3]
-_SHORT = [label for label, _ in _LABELS if len(label) < 3]
+_LONG = sorted((label for label, _ in _LABELS if len(label) >= 3), key=len, reverse=True)
+_SHORT = sorted((label for label, _ in _LABELS if len(label) < 3), key=len, reverse=True)
+# two-character labels that start a field even glued to what precedes them when a colon follows
+# ("2022-02-13 07:00:00来源：央广网", "来源：证券时报网作者：李在山")
+_GLUED = ("来源", "來源", "作者", "编辑", "編輯", "责编", "責編", "记者", "記者", "时间", "時間", "日期", "摄影", "攝影")
+# the labels an outlet's name may precede, before a blank ("光明日报记者 王建宏", "松花江网编辑 孙桂芳")
+_AFTER_OUTLET = ("记者", "記者", "通讯员", "通訊員", "编辑", "編輯")
 _LABEL_RE = re.compile(
     # labels of three or more characters (本报通讯员, 责任编辑) are distinctive enough to start a
     # field anywhere: yybnet runs them together ("■本报记者夏旭光本报通讯员朱红光")
     r"(?:(?P<long>" + "|".join(re.escape(label) for label in _LONG) + r")"
     r"|(?:^|(?<=[\s■□●◆▲★◎·•|｜/／(（【\[,，;；。]))"
-    r"(?P<short>" + "|".join(re.escape(label) for label in _SHORT) + r"))"
+    r"(?P<short>" + "|".join(re.escape(label) for label in _SHORT) + r")"
+    r"|(?P<glued>" + "|".join(_GLUED) + r")(?=[ \t]*[:：])"
+    r"|(?<=[" + _CJK + r"])(?P<outlet>" + "|".join(_AFTER_OUTLET) + r")(?=[ \t]+[" + _CJK + r"]))"
     r"[ \t]*(?P<sep>[:：/／]|(?(long)(?=[\s" + _CJK + r"])|(?<=[ \t])))",
     re.M,
 )
+_GLUED_DATE = re.compile(r"(?<!\d)\d{4}\s*[-/.年]")
 # Words that fill a name slot but are not names.
 _NOT_NAMES = {
     "资料图", "資料圖", "资料", "資料", "网络", "網絡", "网络图片", "網絡圖片", "受访者供图", "受訪者供圖",
     "视觉中国", "視覺中國", "本报", "本報", "供图", "供圖", "次",
+    # what a reporter did, written after the names ("记者陈智 整合", "记者 王磊 摄")
+    "整合", "综合", "綜合", "编译", "編譯", "采写", "採寫", "报道", "報道", "摄", "攝", "等",
 }
-_NAME_STOP = re.compile(r"[^" + _CJK + r"A-Za-z·•\s、,，;；/／]")
+_NAME_STOP = re.compile(r"[^" + _CJK + r"A-Za-z_·•\s、,，;；/／&＆]")
+# where a name slot ends inside a run of characters: 发自北京, 山东冠县报道
+_NAME_SLOT_END = re.compile(r"发自|發自|\S*报道|\S*報道")
+# a person's name: two to four characters (more only with the · of transliterated names)
+_PERSON = re.compile(r"[" + _CJK + r"]{2,4}|[" + _CJK + r"]+[·•][" + _CJK + r"·•]+|[A-Za-z][A-Za-z _.-]*")
+_PEOPLE_ROLES = frozenset({"reporter", "correspondent"})
 
 
 def split_names(value: str | None) -> list[str]:
@@ -181,7 +222,7 @@ def split_names(value: str | None) -> list[str]:
     ``"李明、王 芳"`` -> ``["李明", "王芳"]``.  Placeholders such as 资料图 are dropped.
     """
     names: list[str] = []
-    for chunk in re.split(r"[、,，;；/／]+", value or ""):
+    for chunk in re.split(r"[、,，;；/／&＆]+", value or ""):
         tokens = [t.strip(_BULLETS) for t in _SPACES.split(chunk.strip()) if t.strip(_BULLETS)]
         i = 0
         while i < len(tokens):
@@ -197,9 +238,23 @@ def split_names(value: str | None) -> list[str]:
 
 
 def _name_slot(value: str) -> str:
-    """The leading run of a value that can be names (stops at quotes, digits, sentence text)."""
+    """The leading run of a value that can be names (stops at quotes, digits, sentence text,
+    and at 发自/…报道 written after the names)."""
     stop = _NAME_STOP.search(value)
-    return value[: stop.start()] if stop else value
+    value = value[: stop.start()] if stop else value
+    end = _NAME_SLOT_END.search(value)
+    return value[: end.start()] if end else value
+
+
+def people(names: list[str]) -> list[str]:
+    """The names of a reporter slot that can be a person's name, up to the first that cannot
+    (``["彭冲", "山东冠县报道"]`` -> ``["彭冲"]``)."""
+    people: list[str] = []
+    for name in names:
+        if not _PERSON.fullmatch(name):
+            break
+        people.append(name)
+    return people
 
 
 def _empty_byline() -> dict[str, Any]:
@@ -260,7 +315,7 @@ def parse_byline(text: str | None) -> dict[str, Any]:
             continue
         if role == "source":
             token = clean_space(raw).split(" ")[0] if clean_space(raw) else ""
-            token = token.strip(_BULLETS)
+            token = _GLUED_DATE.split(token, 1)[0].strip(_BULLETS)  # 聊城日报2019-04-16
             if token and not re.match(r"\d{4}", token) and result["source"] is None:
                 result["source"] = token
             if result["published_at"] is None:  # the 来源 line carries the date (before or after)
@@ -273,6 +328,8 @@ def parse_byline(text: str | None) -> dict[str, Any]:
                 result["published_at"] = parse_datetime(raw)
             continue
         names = split_names(_name_slot(raw))
+        if role in _PEOPLE_ROLES:
+            names = people(names)
         if role == "author" and not names and raw.strip() == "":
             continue  # "文/" followed directly by "记者": the next label carries the names
         roles.setdefault(role, [])
@@ -315,11 +372,19 @@ def has_byline_label(text: str | None) -> bool:
     )
 
 
+_OUTLET_NAME = re.compile(r"[" + _CJK + r"·•]{2,12}")
+
+
 def starts_with_byline_label(text: str | None) -> bool:
-    """True when ``text`` (after bullets such as ■) opens with a byline label: ``■本报记者 苑莘``."""
+    """True when ``text`` (after bullets such as ■) opens with a byline label: ``■本报记者 苑莘``,
+    also after an outlet's name: ``光明日报记者 王建宏``, ``（松花江网编辑 孙桂芳）``."""
     core = (text or "").lstrip(_BULLETS + " (（")
     match = _LABEL_RE.match(core)
-    return bool(match) and not (_label(match) in _SINGLE and match.group("sep") not in (":", "：", "/", "／"))
+    if match is None:
+        match = _LABEL_RE.search(core, 0, 16)
+        if match is None or not match.group("outlet") or not _OUTLET_NAME.fullmatch(core[: match.start()]):
+            return False
+    return not (_label(match) in _SINGLE and match.group("sep") not in (":", "：", "/", "／"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ equals normalising once):
    nbsp included) made one space, ends stripped;
 2. annotations: every bracket that is a tagged annotation or pinyin reading the characters
    before it is removed (:mod:`liaocheng_news.text.pinyin`); nothing else is;
-3. Traditional → Simplified with OpenCC t2s, only when a character t2s can change is present
-   (:mod:`liaocheng_news.text.script`); annotations go first so OpenCC sees whole phrases
-   (``產業``, not ``產(chǎn)業``) and less text;
+3. Traditional → Simplified, OpenCC t2s's output (:mod:`liaocheng_news.text.t2s`), only when a
+   character t2s can change is present (:mod:`liaocheng_news.text.script`); annotations go
+   first so the conversion sees whole phrases (``產業``, not ``產(chǎn)業``) and less text;
 4. block-listed spam phrases removed.
 """
 

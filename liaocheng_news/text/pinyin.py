@@ -10,8 +10,10 @@ alone: ``(AI)``, ``(Liaocheng University)`` or ``(tóuzī)`` after characters th
 Readings come from pypinyin's heteronym table for the character *and* for each Simplified form
 the OpenCC character table offers for it, so the reading is that of the Simplified text even
 when the annotation is checked before conversion (which is cheaper: the annotations are gone
-before OpenCC sees the text).  As a fallback for readings only pypinyin's phrase table knows,
-the Simplified window before the bracket is read as a phrase.
+before the text is converted).  As a fallback for readings only pypinyin's phrase table knows,
+the Simplified window before the bracket is read as a phrase.  A character's readings are looked
+up in pypinyin once per process (:func:`readings` is cached), and so is each bracket's verdict
+for the characters before it (``_reads``).
 """
 
 from __future__ import annotations

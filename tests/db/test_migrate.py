@@ -29,7 +29,7 @@ def test_fresh_database_gets_every_migration_once(empty_database_url):
     with psycopg.connect(empty_database_url) as conn:
         tables = {r[0] for r in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
-    assert {"articles", "article_revisions", "crawl_runs", "stories", "article_bands", "schema_migrations"} <= tables
+    assert {"articles", "article_revisions", "crawl_runs", "stories", "article_passages", "story_redirects", "schema_migrations"} <= tables
 
 
 def test_upgrade_from_an_older_schema_applies_only_the_rest(empty_database_url):

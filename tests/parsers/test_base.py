@@ -94,6 +94,23 @@ def test_one_truncated_character_in_a_long_page_is_tolerated() -> None:
     assert codec == "gb18030" and TEXT in text and text.count("\ufffd") == 1
 
 
+@pytest.mark.parametrize(("text", "encoding", "codec"), [
+    *((text, "big5", "big5hkscs") for text in ("臺北市政府今日宣布新措施", "聊城市新建農村公路", "新聞", "颱風來襲 學校停課一天")),
+    *((text, "gbk", "gb18030") for text in ("聊城市政府今日宣布新措施", "聊城市新建农村公路", "新闻", "台风来袭 学校停课一天")),
+])
+def test_a_short_undeclared_page_decodes_as_big5_or_gbk_whichever_it_is(text: str, encoding: str, codec: str) -> None:
+    # Big5 bytes also decode without error as GB18030 (into 籓カ現┎さら…), and GBK bytes as Big5
+    page = Page("https://example.org/x", f"<html><body><p>{text}</p></body></html>".encode(encoding))
+    assert text in page.text
+    assert page.encoding == codec
+
+
+def test_a_declared_charset_is_not_second_guessed_on_a_short_page() -> None:
+    html = '<html><head><meta charset="big5"></head><body><p>臺北市政府今日宣布新措施</p></body></html>'
+    page = Page("https://example.org/x", html.encode("big5"))
+    assert "臺北市政府今日宣布新措施" in page.text and page.encoding == "big5hkscs"
+
+
 def test_real_text_is_not_mojibake() -> None:
     assert not looks_like_mojibake(TEXT * 3)
     assert not looks_like_mojibake("發(fā)展產(chǎn)業(yè)鏈,聊城市傳統(tǒng)產(chǎn)業(yè)產(chǎn)值占比70%,擁有31個製造業(yè)大類")

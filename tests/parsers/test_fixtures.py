@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PARSED_PORTALS = [name for name in PORTALS if name in parser_names()]
 ARTICLE_FIELDS = (
     "url", "portal", "channel", "title", "subtitle", "published_at", "source", "authors", "editor",
-    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction",
+    "reviewer", "body", "images", "edition", "page_no", "page_name", "extraction", "template",
 )
 
 

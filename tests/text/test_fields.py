@@ -10,12 +10,15 @@ import pytest
 from liaocheng_news.text.fields import (
     SHANGHAI,
     clean_space,
+    find_datetime,
     has_byline_label,
     parse_byline,
     parse_date,
     parse_datetime,
     parse_print_note,
+    people,
     split_names,
+    starts_with_byline_label,
 )
 
 SEEDS = Path(__file__).resolve().parents[2] / "liaocheng_news" / "seeds"
@@ -174,3 +177,66 @@ def test_field_readers_are_total(text: str) -> None:
     assert isinstance(parse_byline(text)["authors"], list)
     note = parse_print_note(text)
     assert note is None or note["edition"].endswith(("报", "報"))
+
+
+# --- label spellings and name slots of real pages (issue 13) ------------------------------------
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("信息来源：省发改委", "省发改委"),
+    ("本文来源：证券市场红周刊 责任编辑：杨倩", "证券市场红周刊"),
+    ("来源于：东区办事处", "东区办事处"),
+    ("文章来源：人民网-文化频道", "人民网-文化频道"),
+    ("2022-02-13 07:00:00来源：央广网", "央广网"),  # glued after the time
+    ("2019-09-26 12:11来源：证券时报网作者：李在山", "证券时报网"),  # and the next label glued after it
+    ("来源：聊城日报2019-04-16", "聊城日报"),
+])
+def test_source_in_all_its_spellings(text: str, source: str) -> None:
+    assert parse_byline(text)["source"] == source
+
+
+def test_a_label_glued_after_the_source_starts_its_own_field() -> None:
+    fields = parse_byline("2019-09-26 12:11来源：证券时报网作者：李在山")
+    assert fields["authors"] == ["李在山"]
+    assert fields["published_at"] == sh(2019, 9, 26, 12, 11)
+
+
+@pytest.mark.parametrize(("text", "authors"), [
+    ("光明日报记者 王建宏 张文攀", ["王建宏", "张文攀"]),
+    ("澎湃新闻记者 段彦超 廖艳", ["段彦超", "廖艳"]),
+    ("本报记者罗科苏盈发自北京", ["罗科苏盈"]),
+    ("新京报记者 彭冲 山东冠县报道", ["彭冲"]),
+    ("执笔/叨叨姐、胡一刀&李小飞刀", ["叨叨姐", "胡一刀", "李小飞刀"]),
+    ("记者陈智 整合", []),  # no blank after 记者 and no colon: sentence text, not a byline
+    ("记者 陈智 整合", ["陈智"]),  # what the reporter did is no name
+])
+def test_reporter_names_are_names_not_the_phrase_around_them(text: str, authors: list[str]) -> None:
+    assert parse_byline(text)["authors"] == authors
+
+
+@pytest.mark.parametrize(("text", "editor"), [
+    ("（责编：萧潇、张妍）", "萧潇、张妍"),
+    ("（松花江网编辑 孙桂芳）", "孙桂芳"),
+    ("【编辑:刘欢】", "刘欢"),
+])
+def test_editor_notes(text: str, editor: str) -> None:
+    assert parse_byline(text)["editor"] == editor
+
+
+def test_outlet_prefixed_labels_start_a_byline_line_but_sentences_do_not() -> None:
+    assert starts_with_byline_label("光明日报记者 王建宏 张文攀")
+    assert starts_with_byline_label("（松花江网编辑 孙桂芳）")
+    assert not starts_with_byline_label("他告诉记者，今年的土豆长势很好。")
+
+
+def test_find_datetime_says_whether_a_time_was_written() -> None:
+    found = find_datetime("发布日期：2022-02-11 08:52 来源：内蒙古日报")
+    assert found is not None and found.has_time and found.value == sh(2022, 2, 11, 8, 52)
+    found = find_datetime("2022年01月28日")
+    assert found is not None and not found.has_time
+    assert find_datetime("no date") is None
+
+
+def test_people_keeps_the_names_up_to_the_first_that_is_none() -> None:
+    assert people(["彭冲", "山东冠县报道", "王磊"]) == ["彭冲"]
+    assert people(["买买提·艾力", "张三"]) == ["买买提·艾力", "张三"]

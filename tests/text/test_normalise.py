@@ -10,8 +10,9 @@ import pytest
 
 from liaocheng_news.items import Article, Image
 from liaocheng_news.text.normalise import COUNT_KEYS, DEFAULT_SPAM_PHRASES, Normaliser
-from liaocheng_news.text.pinyin import reads
-from liaocheng_news.text.script import TRADITIONAL_CHARS, has_traditional, opencc_t2s, to_simplified
+from liaocheng_news.text.pinyin import readings, reads
+from liaocheng_news.text.script import TRADITIONAL_CHARS, has_traditional, to_simplified
+from liaocheng_news.text.t2s import opencc_t2s
 
 SEEDS = Path(__file__).resolve().parents[2] / "liaocheng_news" / "seeds"
 N = Normaliser()
@@ -166,6 +167,24 @@ def test_clean_simplified_text_is_returned_untouched() -> None:
     counts: Counter[str] = Counter()
     assert N.text(text, counts) is text
     assert not counts
+
+
+def test_pypinyin_is_asked_once_per_character(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypinyin
+
+    asked: list[str] = []
+    real = pypinyin.pinyin
+
+    def counting(text, *args, **kwargs):
+        asked.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(pypinyin, "pinyin", counting)
+    readings.cache_clear()
+    first = readings("產")
+    assert asked == ["產", "产"]  # the character and its Simplified form
+    assert readings("產") == first and "chan" in first
+    assert asked == ["產", "产"]
 
 
 def test_conversion_skip_matches_opencc() -> None:

@@ -14,7 +14,8 @@ from pypinyin import Style, lazy_pinyin
 from liaocheng_news.items import Article, Image
 from liaocheng_news.text.normalise import DEFAULT_SPAM_PHRASES, Normaliser
 from liaocheng_news.text.pinyin import CLOSERS, HAN_RE, OPENERS
-from liaocheng_news.text.script import TRADITIONAL_CHARS, _tables, to_simplified
+from liaocheng_news.text.script import TRADITIONAL_CHARS, to_simplified
+from liaocheng_news.text.t2s import tables
 
 SEEDS = Path(__file__).resolve().parents[2] / "liaocheng_news" / "seeds"
 N = Normaliser()
@@ -53,7 +54,7 @@ anything = st.one_of(_joined(ANY_TOKENS), st.text(max_size=80))
 def _allowed_simplified() -> dict[str, set[str]]:
     """For each character, what t2s may turn it into anywhere (character and phrase tables)."""
     allowed: dict[str, set[str]] = defaultdict(set)
-    for table in _tables():
+    for table in tables():
         for key, values in table.items():
             for value in values:
                 if len(value) == len(key):
