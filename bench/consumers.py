@@ -313,12 +313,13 @@ def measure_portals(url: str) -> float:
 # --- write cost -----------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def bound_document(document=search_document):
-    """The store with the change the lead is asked to make: bind search_vector in the INSERT and
-    the content UPDATE (``search_document(title, subtitle, body)``, after content_hash)."""
+    """The store with the change the lead is asked to make: ``search_vector`` as the last of
+    ``ARTICLE_COLUMNS``, ``search_document(title, subtitle, body_text)`` the last of ``_row_values``."""
     saved = archive_module._INSERT, archive_module._UPDATE, archive_module._row_values
-    insert = saved[0].replace("content_hash, crawl_run_id", "content_hash, search_vector, crawl_run_id")
+    last = archive_module.ARTICLE_COLUMNS[-1]  # the document goes after it, as the last of the columns
+    insert = saved[0].replace(f"{last}, story_id", f"{last}, search_vector, story_id")
     insert = insert.replace("VALUES (%s", "VALUES (%s, %s", 1)
-    update = saved[1].replace("content_hash = %s", "content_hash = %s, search_vector = %s")
+    update = saved[1].replace(f"{last} = %s", f"{last} = %s, search_vector = %s")
     assert insert != saved[0] and update != saved[1] and insert.count("%s") == saved[0].count("%s") + 1
 
     def row_values(a):

@@ -42,12 +42,25 @@ def check_password(password: str) -> str:
     return password
 
 
+# The group role, made when missing (roles are the server's: another archive may have made it).
+# Also run before a backup is restored into a server that never had it (db/backup.py): the
+# backup's grants name it.
+ENSURE_GROUP = f"""
+DO $lcn_reader$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READER_GROUP}') THEN
+        CREATE ROLE {READER_GROUP} NOLOGIN;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+END $lcn_reader$;
+"""
+
+
 async def ensure_group(conn: psycopg.AsyncConnection) -> None:
     """The group role exists and holds its privileges in this database (migration 0004 does this
     too, unless the migrating role could not create roles)."""
-    exists = await (await conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER_GROUP,))).fetchone()
-    if not exists:
-        await conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(READER_GROUP)))
+    await conn.execute(ENSURE_GROUP)
     await conn.execute("SELECT archive_grant_reader_privileges()")
 
 

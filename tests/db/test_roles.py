@@ -11,7 +11,8 @@ from liaocheng_news.db.roles import READER_GROUP, ReaderRoleError, grant_reader
 from tests.db.test_feed import _with_archive, story_article
 from tests.helpers import run
 
-INTERNAL_TABLES = ("articles", "article_revisions", "stories", "crawl_runs", "article_bands", "schema_migrations")
+INTERNAL_TABLES = ("articles", "article_revisions", "stories", "crawl_runs", "article_passages", "story_redirects",
+                   "schema_migrations")
 
 
 def _name():

@@ -89,9 +89,9 @@ def test_export_after_streams_changes_in_order_and_resumes_exactly(archive, caps
     _store(archive, [revised, story_article(3)])
     code, out = _cli("export", "--after", str(last), "--revisions")
     again = [json.loads(line) for line in out.splitlines()]
-    # the batch inserts the new URL first, then keeps the old version and revises the known one
+    # the batch keeps the old version and revises the known URL, then inserts the new one
     assert [(r["kind"], r["url"]) for r in again] == [
-        ("article", story_article(3).url), ("revision", revised.url), ("article", revised.url)]
+        ("revision", revised.url), ("article", revised.url), ("article", story_article(3).url)]
     assert [r["change_seq"] for r in again] == sorted(r["change_seq"] for r in again)
     assert all(r["change_seq"] > last for r in again)
 

@@ -245,8 +245,8 @@ CREATE TRIGGER articles_feed_insert BEFORE INSERT ON articles
     FOR EACH ROW EXECUTE FUNCTION archive_articles_insert();
 CREATE TRIGGER articles_feed_update
     BEFORE UPDATE OF url, portal, channel, title, subtitle, published_at, source, authors, editor, reviewer,
-                     body, images, edition, page_no, page_name, extraction, normalisation, content_hash,
-                     story_id, revision, first_seen, last_changed, crawl_run_id
+                     body, images, edition, page_no, page_name, extraction, template, normalisation,
+                     content_hash, story_id, revision, first_seen, last_changed, crawl_run_id
     ON articles FOR EACH ROW EXECUTE FUNCTION archive_articles_update();
 CREATE TRIGGER articles_search_update BEFORE UPDATE OF title, subtitle, body ON articles
     FOR EACH ROW EXECUTE FUNCTION archive_articles_search();
@@ -269,7 +269,7 @@ CREATE CONSTRAINT TRIGGER article_revisions_feed_notify AFTER INSERT ON article_
 
 CREATE VIEW api.articles AS
 SELECT a.id, a.url, a.portal, a.channel, a.title, a.subtitle, a.published_at, a.source, a.authors,
-       a.editor, a.reviewer, a.body, a.images, a.edition, a.page_no, a.page_name, a.extraction,
+       a.editor, a.reviewer, a.body, a.images, a.edition, a.page_no, a.page_name, a.extraction, a.template,
        a.normalisation, a.content_hash, a.story_id,
        coalesce(s.canonical_article_id = a.id, false) AS is_canonical,
        a.revision, a.first_seen, a.last_seen, a.last_changed, a.crawl_run_id, a.change_seq
@@ -296,6 +296,7 @@ COMMENT ON COLUMN api.articles.edition IS 'Print pieces: 聊城日报 or 聊城�
 COMMENT ON COLUMN api.articles.page_no IS 'Print pieces: page number';
 COMMENT ON COLUMN api.articles.page_name IS 'Print pieces: page name';
 COMMENT ON COLUMN api.articles.extraction IS 'How the text was read: portal (the portal''s parser), fallback (generic extractor), import (text dump)';
+COMMENT ON COLUMN api.articles.template IS 'The template that read the page: <portal>/<version>, generic (the page reader), NULL (imports, older rows)';
 COMMENT ON COLUMN api.articles.normalisation IS 'JSON object: what the normaliser repaired (counts; all zero for a clean original)';
 COMMENT ON COLUMN api.articles.content_hash IS 'sha256 of the body without punctuation and whitespace (identical bodies share it)';
 COMMENT ON COLUMN api.articles.story_id IS 'The story this copy belongs to (api.stories.id); an article moved to another story re-enters the feed';
@@ -334,11 +335,14 @@ COMMENT ON COLUMN api.revisions.valid_from IS 'When this version was first seen'
 COMMENT ON COLUMN api.revisions.superseded_at IS 'When the next version replaced it';
 COMMENT ON COLUMN api.revisions.change_seq IS 'Position in the change feed (below the change_seq the article took with the version that replaced this one)';
 
--- Every story id ever handed out, with the live story it resolves to.  Today a live story resolves
--- to itself; story redirects (merged or emptied stories) join here as further rows.
+-- Every story id ever handed out, with the live story it resolves to: a live story itself, a story
+-- that was merged or emptied through its redirect (migration 0002 keeps redirects one step long).
 CREATE VIEW api.story_ids AS
 SELECT s.id, s.id AS story_id
-FROM stories s;
+FROM stories s
+UNION ALL
+SELECT r.from_id, r.to_id
+FROM story_redirects r;
 
 COMMENT ON VIEW api.story_ids IS
     'Every story id a consumer may hold, with the live story (api.stories.id) it resolves to: a merged or emptied story resolves to the story its copies went to';
@@ -540,6 +544,7 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION archive_feed_first(), archive_feed_next(), archive_articles_insert(), archive_search_tier(tsquery, bigint[], integer),
     archive_articles_update(), archive_articles_search(), archive_revisions_insert(), archive_stories_canonical(),
     archive_feed_notify() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION story_live_id(bigint) FROM PUBLIC;  -- 0002's; consumers use api.story_ids
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
