@@ -67,7 +67,6 @@ T0 = datetime(2021, 1, 1, tzinfo=timezone.utc)
 PORTALS = ("lcxw",) * 8 + ("yybnet",) * 4 + ("lcrb",) * 3 + ("dzwww_liaocheng", "dzwww_liaocheng", "liaocheng_gov",
                                                              "liaocheng_gov", "achie")
 HAN = ("\u4e00", "\u9fff")
-BYLINE_OPENINGS = ("记者", "通讯员", "本报", "本台", "本网", "见习", "特约")
 
 
 # --- synthetic Chinese text ---------------------------------------------------------------------
@@ -136,14 +135,9 @@ class TextModel:
             paras.append(self._paragraph(cur))
         return title, paras
 
-    def _paragraph(self, clauses: list[str]) -> str:
-        text = "，".join(clauses) + "。"
-        # a short paragraph that opens like a byline (记者…, 通讯员…) sends dedupe.sketch's chrome
-        # pattern into exponential backtracking (seconds for 60 characters; reported): the
-        # synthetic text does not, so the store's time here is that of ordinary text
-        while text.startswith(BYLINE_OPENINGS):
-            text = self.rng.choice(self.clauses)[-1] + text
-        return text
+    @staticmethod
+    def _paragraph(clauses: list[str]) -> str:
+        return "，".join(clauses) + "。"
 
 
 # --- bulk load --------------------------------------------------------------------------------------
