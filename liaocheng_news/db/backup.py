@@ -19,6 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from liaocheng_news.db.layout import client_bin
+from liaocheng_news.db.roles import ENSURE_GROUP  # the backup's grants name the reader group
 
 BOOKKEEPING = {("public", "schema_migrations")}  # rows here are not archive data
 _SYSTEM_SCHEMAS = "nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'"
@@ -137,7 +138,7 @@ def restore(url: str, file: Path, *, force: bool = False) -> None:
         try:
             # the transaction commits only after pg_restore read the whole backup: a backup that
             # breaks off half-way must not leave half an archive
-            psql.stdin.write(b"BEGIN;\n" + _WIPE.encode() + b"\n")
+            psql.stdin.write(b"BEGIN;\n" + _WIPE.encode() + ENSURE_GROUP.encode() + b"\n")
             while chunk := script.stdout.read(1 << 16):
                 psql.stdin.write(chunk)
             if script.wait() == 0:
