@@ -215,6 +215,10 @@ def _article_record(row: dict) -> dict:
 
 
 def cmd_export(args) -> int:
+    from liaocheng_news.ops import consumers
+
+    if consumers.wants_feed(args):
+        return consumers.run_export(args)
     since = _parse_since(args.since)
     settings = project_settings(_pairs(args.set, "-s/--set"))
     out = sys.stdout
@@ -313,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help=f"published on or after this ISO date/time ({SHANGHAI.key})")
     p.add_argument("--stories", action="store_true", help="one object per story, with all its copies")
     p.set_defaults(func=cmd_export)
+    from liaocheng_news.ops import consumers
+
+    consumers.add_export_arguments(p)
+    consumers.add_search_parser(sub)
 
     p = sub.add_parser("runs", parents=[with_settings], help="recent crawl runs and their stats")
     p.add_argument("--json", action="store_true")

@@ -31,7 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``db`` and its subcommands to a ``add_subparsers()`` object."""
     parser = subparsers.add_parser("db", help="reach, serve, back up and restore the archive",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="db_command", required=True, metavar="{serve,url,psql,backup,restore}")
+    sub = parser.add_subparsers(dest="db_command", required=True, metavar="{serve,url,psql,backup,restore,grant-reader}")
 
     p = sub.add_parser("serve", help="keep the embedded archive running for consumers; prints its URL")
     p.add_argument("--host", help="also listen on TCP at this address (loopback; a password is required)")
@@ -54,7 +54,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="replace an archive that holds data")
 
+    from liaocheng_news.ops import consumers
+
     parser.set_defaults(func=run)
+    consumers.add_grant_reader_parser(sub)  # its own func, taking precedence over run
     return parser
 
 
