@@ -327,6 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     p.set_defaults(func=cmd_normalize)
 
+    from liaocheng_news.ops import web
+
+    web.add_parser(sub)
+
     # operator tools that live in their own modules, each with its own argument parser
     for name, (module, help_text) in DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
