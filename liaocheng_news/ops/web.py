@@ -14,6 +14,7 @@ import asyncio
 import ipaddress
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -115,8 +116,23 @@ def run(args) -> int:
                             proxy_headers=False, access_log=logging.getLogger().isEnabledFor(logging.INFO),
                             log_level=logging.getLogger().getEffectiveLevel())
     server = uvicorn.Server(config)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
+    # it found: ours ends the command normally, so exit handlers run (the embedded archive is let go)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
+    except _Stopped:
+        pass
     finally:
         sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0 if server.started else EXIT_FAILED
+
+
+class _Stopped(Exception):
+    """SIGINT or SIGTERM after the server shut down."""
+
+
+def _stop(signum, frame) -> None:
+    raise _Stopped(signum)
