@@ -177,11 +177,7 @@ def _write_seq(path: Path, seq: int) -> None:
 
 
 def _csv_value(value):
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).isoformat()
-    return value
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
 async def export_changes(conn, out: TextIO, after: int, *, revisions: bool = False, filters=None,

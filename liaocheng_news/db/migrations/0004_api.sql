@@ -295,7 +295,7 @@ COMMENT ON COLUMN api.articles.crawl_run_id IS 'The crawl run that last wrote th
 COMMENT ON COLUMN api.articles.change_seq IS 'Position in the change feed, unique across api.articles and api.revisions; rises each time the row changes, in commit order';
 
 CREATE VIEW api.revisions AS
-SELECT r.id, r.article_id, a.url, r.revision, r.title, r.subtitle, r.published_at, r.source, r.authors,
+SELECT r.id, r.article_id, a.url, a.portal, r.revision, r.title, r.subtitle, r.published_at, r.source, r.authors,
        r.editor, r.reviewer, r.body, r.images, r.content_hash, r.valid_from, r.superseded_at, r.change_seq
 FROM article_revisions r
 JOIN articles a ON a.id = r.article_id;
@@ -305,6 +305,7 @@ COMMENT ON VIEW api.revisions IS
 COMMENT ON COLUMN api.revisions.id IS 'Revision row id';
 COMMENT ON COLUMN api.revisions.article_id IS 'The article (api.articles.id) this was a version of';
 COMMENT ON COLUMN api.revisions.url IS 'The article''s URL';
+COMMENT ON COLUMN api.revisions.portal IS 'The article''s portal';
 COMMENT ON COLUMN api.revisions.revision IS 'Which version this was (the article''s revision number then)';
 COMMENT ON COLUMN api.revisions.title IS 'Headline of this version';
 COMMENT ON COLUMN api.revisions.subtitle IS 'Sub-headline of this version';
