@@ -85,10 +85,15 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _blank(value: str | None) -> str | None:
+def _text(value: str, name: str) -> str:
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise BadRequest(f"{name} cannot contain a NUL character")
+    return value.strip()
+
+
+def _blank(value: str | None, name: str = "a filter") -> str | None:
     """A form field left empty means no filter."""
-    value = (value or "").strip()
-    return value or None
+    return _text(value or "", name) or None
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -106,7 +111,8 @@ def story_filters(portal: Annotated[str | None, Query(max_length=100, descriptio
                   since: Annotated[str | None, Query(description="Published on or after this day (YYYY-MM-DD, Asia/Shanghai)")] = None,
                   until: Annotated[str | None, Query(description="Published on or before this day (YYYY-MM-DD, Asia/Shanghai)")] = None,
                   ) -> StoryFilters:
-    filters = StoryFilters(_blank(portal), _blank(channel), _day(since, "since"), _day(until, "until"))
+    filters = StoryFilters(_blank(portal, "portal"), _blank(channel, "channel"), _day(since, "since"),
+                           _day(until, "until"))
     if filters.since and filters.until and filters.since > filters.until:
         raise BadRequest("since is after until: no day is in between")
     return filters
@@ -142,7 +148,7 @@ async def _story(pool, story_id: int) -> Story | int:
 
 
 async def _search(pool, q: str, limit: int) -> SearchResults:
-    q = q.strip()
+    q = _text(q, "the search")
     if not q:
         return SearchResults(query="", terms=[], hits=[])
     async with pool.connection() as conn:
@@ -159,7 +165,7 @@ async def _portals(pool) -> PortalsReport:
 
 async def _runs(pool, spider: str | None, before: int | None, limit: int) -> RunList:
     async with pool.connection() as conn:
-        rows = await queries.runs(conn, _blank(spider), before, limit + 1)
+        rows = await queries.runs(conn, _blank(spider, "spider"), before, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return RunList(runs=[Run(**r) for r in rows], next=rows[-1]["id"] if more else None)
