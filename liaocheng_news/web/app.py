@@ -125,10 +125,25 @@ def _cursor(before: str | None) -> Cursor | None:
 
 # -- building the data of each page (shared by the pages and the JSON) ------------------------------
 
-async def _stories(pool, filters: StoryFilters, before: str | None, limit: int) -> StoryList:
+async def _facets(app) -> dict[str, list[str]]:
+    """portal -> channels (queries.facets), kept for FACETS_TTL seconds."""
+    expires, value = app.state.facets
+    if value is None or clock.monotonic() > expires:
+        async with app.state.pool.connection() as conn:
+            value = await queries.facets(conn)
+        app.state.facets = (clock.monotonic() + FACETS_TTL, value)
+    return value
+
+
+async def _stories(app, filters: StoryFilters, before: str | None, limit: int) -> StoryList:
     after = _cursor(before)
-    async with pool.connection() as conn:
-        rows, following = await queries.stories(conn, filters, after, limit)
+    facets = await _facets(app)
+    if filters.portal:
+        portals = [filters.portal]
+    else:
+        portals = [p for p, channels in facets.items() if filters.channel is None or filters.channel in channels]
+    async with app.state.pool.connection() as conn:
+        rows, following = await queries.stories(conn, filters, portals, after, limit)
     return StoryList(stories=[StorySummary(**r) for r in rows], next=str(following) if following else None)
 
 
@@ -159,7 +174,7 @@ async def _search(pool, q: str, limit: int) -> SearchResults:
 async def _portals(pool) -> PortalsReport:
     now = datetime.now(SHANGHAI)
     async with pool.connection() as conn:
-        found = await queries.portals(conn, now.date(), CHART_DAYS)
+        found = await queries.portals(conn, health.crawled(), now.date(), CHART_DAYS)
     return PortalsReport(today=now.date(), days=CHART_DAYS, portals=health.report(found, now.date(), CHART_DAYS, now))
 
 
@@ -245,23 +260,17 @@ def create_app(database_url: str, *, token: str | None = None, pool_size: int = 
         logger.error("archive unavailable: %s", exc)
         return error(request, 503, "the archive cannot be reached just now; try again shortly")
 
-    async def filter_choices(request: Request) -> dict:
-        expires, value = request.app.state.facets
-        if value is None or clock.monotonic() > expires:
-            async with request.app.state.pool.connection() as conn:
-                value = await queries.facets(conn)
-            request.app.state.facets = (clock.monotonic() + FACETS_TTL, value)
-        return value
-
     # -- pages --
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def stories_page(request: Request, filters: Annotated[StoryFilters, Depends(story_filters)],
                            before: str | None = None):
-        data = await _stories(request.app.state.pool, filters, before, PAGE_SIZE)
+        data = await _stories(request.app, filters, before, PAGE_SIZE)
         shown = {k: v for k, v in (("portal", filters.portal), ("channel", filters.channel),
                                    ("since", filters.since), ("until", filters.until)) if v}
         next_link = f"/?{urlencode({**shown, 'before': data.next})}" if data.next else None
-        return page(request, "stories.html", data=data, filters=filters, choices=await filter_choices(request),
+        facets = await _facets(request.app)
+        return page(request, "stories.html", data=data, filters=filters, portals=sorted(facets),
+                    channels=sorted({c for channels in facets.values() for c in channels}),
                     next_link=next_link, first_link=f"/?{urlencode(shown)}" if before else None)
 
     @app.get("/story/{story_id:int}", response_class=HTMLResponse, include_in_schema=False)
@@ -291,11 +300,13 @@ def create_app(database_url: str, *, token: str | None = None, pool_size: int = 
         return page(request, "runs.html", data=data, spider=_blank(spider), next_link=next_link)
 
     # -- JSON --
-    @app.get("/api/stories", response_model=StoryList, summary="Stories, newest publication first")
+    @app.get("/api/stories", response_model=StoryList, summary="Stories, newest publication first",
+             description="One row per story (its canonical copy); with a portal or channel, one row per copy "
+                         "there. Undated rows come last.")
     async def stories_json(request: Request, filters: Annotated[StoryFilters, Depends(story_filters)],
                            before: Annotated[str | None, Query(description="`next` of the previous page")] = None,
                            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE_SIZE):
-        return await _stories(request.app.state.pool, filters, before, limit)
+        return await _stories(request.app, filters, before, limit)
 
     @app.get("/api/stories/{story_id}", response_model=Story, summary="A story with every copy and revision",
              responses={301: {"description": "A merged or emptied story id: Location is the live story"},

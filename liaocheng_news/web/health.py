@@ -19,7 +19,6 @@ from liaocheng_news.web.queries import FILL_FIELDS
 
 STALE_RUN = timedelta(hours=12)
 QUIET_DAYS = 2  # no new article on this many days (today included) needs attention
-IMPORT_SPIDER = "import"  # crawl_runs of imports, not a portal
 
 
 def last_run(row: dict | None) -> LastRun | None:
@@ -51,13 +50,17 @@ def attention(crawled: bool, run: LastRun | None, per_day: list[DayCount], now: 
     return reasons
 
 
+def crawled() -> list[str]:
+    """The portals the crawler reads (those with hosts; mirror and unknown come only by import)."""
+    return sorted(name for name, p in PORTALS.items() if p.hosts)
+
+
 def report(found: dict[str, Any], today: date, days: int, now: datetime) -> list[PortalHealth]:
-    """The portals page's rows from :func:`liaocheng_news.web.queries.portals`' result: every portal
-    the archive holds, every portal the crawler knows, every spider that ran (imports aside)."""
+    """The portals page's rows from :func:`liaocheng_news.web.queries.portals`' result (called
+    with :func:`crawled`): every portal the archive holds and every portal the crawler knows."""
     listed = {p["portal"]: p for p in found["portals"]}
     runs = found["last_runs"]
-    crawled = {name for name, p in PORTALS.items() if p.hosts}
-    names = sorted(set(listed) | crawled | (set(runs) - {IMPORT_SPIDER}))
+    names, crawled_names = found["names"], set(crawled())
     window = [today - timedelta(days=days - 1 - i) for i in range(days)]
     counts: dict[str, dict[date, dict]] = {}
     for row in found["per_day"]:
@@ -71,8 +74,8 @@ def report(found: dict[str, Any], today: date, days: int, now: datetime) -> list
         run = last_run(runs.get(name))
         portal = listed.get(name, {})
         rows.append(PortalHealth(
-            portal=name, title=PORTALS[name].title if name in PORTALS else None, crawled=name in crawled,
+            portal=name, title=PORTALS[name].title if name in PORTALS else None, crawled=name in crawled_names,
             articles=portal.get("articles", 0), latest_published_at=portal.get("latest_published_at"),
             last_run=run, per_day=per_day, window_articles=total, fill_rates=fill, last_drift_check=None,
-            attention=attention(name in crawled, run, per_day, now)))
+            attention=attention(name in crawled_names, run, per_day, now)))
     return rows

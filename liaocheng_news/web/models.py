@@ -11,16 +11,17 @@ from pydantic import BaseModel, Field
 
 
 class StorySummary(BaseModel):
-    """A story in the list: its canonical copy's headline and time, and where it was found."""
+    """A row of the list: a story, seen through one copy (its canonical copy; with a portal or
+    channel filter, its copy there)."""
 
     id: int = Field(description="Story id (api.stories.id)")
-    title: str = Field(description="The canonical copy's headline")
-    published_at: datetime | None = Field(description="The canonical copy's publication time; null when undated")
-    portal: str = Field(description="The canonical copy's portal")
-    channel: str | None = Field(description="The canonical copy's channel")
-    portals: list[str] = Field(description="Every portal that carries a copy, sorted")
-    copies: int = Field(description="Number of copies")
-    canonical_article_id: int
+    article_id: int = Field(description="The copy this row shows (api.articles.id)")
+    title: str = Field(description="That copy's headline")
+    published_at: datetime | None = Field(description="That copy's publication time; null when undated")
+    portal: str = Field(description="That copy's portal")
+    channel: str | None = Field(description="That copy's channel")
+    portals: list[str] = Field(description="Every portal that carries a copy of the story, sorted")
+    copies: int = Field(description="Number of copies of the story")
 
 
 class StoryList(BaseModel):

@@ -31,38 +31,47 @@ class BadRequest(ValueError):
 
 @dataclass(frozen=True)
 class StoryFilters:
-    """Which stories to list: those with a copy on ``portal`` in ``channel`` (either may be None),
-    whose canonical copy was published from ``since`` to ``until`` (days in Asia/Shanghai, both
-    included; a date filter leaves undated stories out)."""
+    """Which rows to list.  With no portal or channel, a row is a story's canonical copy; with
+    one, a row is a copy on that portal and/or in that channel (a story carried there).  Dates
+    are the row's publication day in Asia/Shanghai, both included; a date filter leaves undated
+    rows out."""
 
     portal: str | None = None
     channel: str | None = None
     since: date | None = None
     until: date | None = None
 
+    @property
+    def canonical_only(self) -> bool:
+        return self.portal is None and self.channel is None
+
+    @property
+    def dated_only(self) -> bool:
+        return self.since is not None or self.until is not None
+
     def params(self) -> dict[str, Any]:
         def midnight(day: date | None, shift: int = 0) -> datetime | None:
             return None if day is None else datetime.combine(day + timedelta(days=shift), time(), SHANGHAI)
 
-        return {"portal": self.portal, "channel": self.channel, "since": midnight(self.since),
+        return {"channel": self.channel, "canonical": self.canonical_only, "since": midnight(self.since),
                 "until": midnight(self.until, 1)}
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page of stories starts: after the story ``story_id`` published at ``published_at``
-    (None: undated; undated stories come after every dated one).  Written ``<µs since 1970>.<id>``
+    """Where a page starts: after the row of article ``article_id`` published at ``published_at``
+    (None: undated; undated rows come after every dated one).  Written ``<µs since 1970>.<id>``
     or ``u.<id>``."""
 
     published_at: datetime | None
-    story_id: int
+    article_id: int
 
     _FORM = re.compile(r"^(u|-?\d{1,19})\.(\d{1,19})$")
 
     def __str__(self) -> str:
         if self.published_at is None:
-            return f"u.{self.story_id}"
-        return f"{(self.published_at - EPOCH) // timedelta(microseconds=1)}.{self.story_id}"
+            return f"u.{self.article_id}"
+        return f"{(self.published_at - EPOCH) // timedelta(microseconds=1)}.{self.article_id}"
 
     @classmethod
     def parse(cls, text: str) -> "Cursor":
@@ -76,54 +85,81 @@ class Cursor:
         return cls(at, int(m.group(2)))
 
 
-# One row per story (its canonical copy), newest publication first, undated last.  A story is
-# listed when one of its copies matches the portal/channel filter.  The page is chosen first, then
-# the story figures (api.stories aggregates each story's copies) are read for its rows only.
-_STORIES = """
+# Newest publication first, undated rows after all dated ones: each portal's rows are read in the
+# order of the index on (portal, published_at DESC), at most a page from each, and merged; then
+# the story figures (api.stories aggregates each story's copies) are read for the page's rows only.
+_ROWS = """
+WITH page AS (
+    SELECT x.* FROM unnest(%(portals)s::text[]) AS p(portal)
+    CROSS JOIN LATERAL (
+        SELECT a.story_id, a.id AS article_id, a.title, a.published_at, a.portal, a.channel
+        FROM api.articles a
+        WHERE a.portal = p.portal AND {where}
+          AND (NOT %(canonical)s OR a.is_canonical)
+          AND (%(channel)s::text IS NULL OR a.channel = %(channel)s)
+        ORDER BY {order} LIMIT %(limit)s) AS x
+    ORDER BY {order_x} LIMIT %(limit)s
+)
+SELECT p.story_id AS id, p.article_id, p.title, p.published_at, p.portal, p.channel, s.copies, s.portals
+FROM page p JOIN api.stories s ON s.id = p.story_id
+ORDER BY {order_p}
+"""
+_DATED = _ROWS.format(
+    where="""a.published_at IS NOT NULL
+          AND (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
+          AND (%(until)s::timestamptz IS NULL OR a.published_at < %(until)s)
+          AND (%(after_at)s::timestamptz IS NULL OR a.published_at <= %(after_at)s)
+          AND (%(after_at)s::timestamptz IS NULL OR a.published_at < %(after_at)s OR a.id < %(after_id)s)""",
+    order="a.published_at DESC, a.id DESC", order_x="x.published_at DESC, x.article_id DESC",
+    order_p="p.published_at DESC, p.article_id DESC")
+# Undated rows, newest id first: one scan over the portals together (the id order of the primary
+# key), since an index on (portal, published_at) keeps no order among a portal's undated rows.
+_UNDATED = """
 WITH page AS (
     SELECT a.story_id, a.id AS article_id, a.title, a.published_at, a.portal, a.channel
     FROM api.articles a
-    WHERE a.is_canonical
-      AND (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
-      AND (%(until)s::timestamptz IS NULL OR a.published_at < %(until)s)
-      AND ((%(portal)s::text IS NULL AND %(channel)s::text IS NULL)
-           OR a.story_id IN (SELECT b.story_id FROM api.articles b
-                             WHERE (%(portal)s::text IS NULL OR b.portal = %(portal)s)
-                               AND (%(channel)s::text IS NULL OR b.channel = %(channel)s)))
-      AND (%(after_id)s::bigint IS NULL
-           OR (%(after_at)s::timestamptz IS NULL AND a.published_at IS NULL AND a.story_id < %(after_id)s)
-           OR (%(after_at)s::timestamptz IS NOT NULL
-               AND (a.published_at < %(after_at)s OR a.published_at IS NULL
-                    OR (a.published_at = %(after_at)s AND a.story_id < %(after_id)s))))
-    ORDER BY a.published_at DESC NULLS LAST, a.story_id DESC
-    LIMIT %(limit)s
+    WHERE a.portal = ANY(%(portals)s::text[]) AND a.published_at IS NULL
+      AND (%(after_id)s::bigint IS NULL OR a.id < %(after_id)s)
+      AND (NOT %(canonical)s OR a.is_canonical)
+      AND (%(channel)s::text IS NULL OR a.channel = %(channel)s)
+    ORDER BY a.id DESC LIMIT %(limit)s
 )
-SELECT p.story_id AS id, p.article_id AS canonical_article_id, p.title, p.published_at, p.portal, p.channel,
-       s.copies, s.portals
+SELECT p.story_id AS id, p.article_id, p.title, p.published_at, p.portal, p.channel, s.copies, s.portals
 FROM page p JOIN api.stories s ON s.id = p.story_id
-ORDER BY p.published_at DESC NULLS LAST, p.story_id DESC
+ORDER BY p.article_id DESC
 """
 
 
-async def stories(conn: psycopg.AsyncConnection, filters: StoryFilters, after: Cursor | None,
+async def stories(conn: psycopg.AsyncConnection, filters: StoryFilters, portals: list[str], after: Cursor | None,
                   limit: int) -> tuple[list[dict], Cursor | None]:
-    """A page of stories and the cursor of the next page (None on the last)."""
-    params = {**filters.params(), "after_at": after.published_at if after else None,
-              "after_id": after.story_id if after else None, "limit": limit + 1}
-    rows = await (await conn.execute(_STORIES, params)).fetchall()
+    """A page of rows from ``portals`` (the portals that can match the filters) and the cursor of
+    the next page (None on the last)."""
+    params = {**filters.params(), "portals": portals, "limit": limit + 1,
+              "after_at": after.published_at if after else None, "after_id": after.article_id if after else None}
+    rows = []
+    if after is None or after.published_at is not None:
+        rows = await (await conn.execute(_DATED, params)).fetchall()
+    if len(rows) <= limit and not filters.dated_only:
+        undated_after = after.article_id if after is not None and after.published_at is None else None
+        rows += await (await conn.execute(_UNDATED, {**params, "after_id": undated_after,
+                                                     "limit": limit + 1 - len(rows)})).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (Cursor(rows[-1]["published_at"], rows[-1]["id"]) if more else None)
+    return rows, (Cursor(rows[-1]["published_at"], rows[-1]["article_id"]) if more else None)
 
 
-_FACETS = "SELECT portal, channel, count(*) AS articles FROM api.articles GROUP BY portal, channel ORDER BY 1, 2"
+_FACETS = "SELECT portal, channel FROM api.articles GROUP BY portal, channel ORDER BY 1, 2"
 
 
-async def facets(conn: psycopg.AsyncConnection) -> dict[str, list]:
-    """The portals and channels the archive holds (for the filter form)."""
-    rows = await (await conn.execute(_FACETS)).fetchall()
-    return {"portals": sorted({r["portal"] for r in rows}),
-            "channels": sorted({r["channel"] for r in rows if r["channel"]})}
+async def facets(conn: psycopg.AsyncConnection) -> dict[str, list[str]]:
+    """portal -> its channels, for every portal the archive holds (the filter form's choices and
+    the portals a list reads)."""
+    out: dict[str, list[str]] = {}
+    for r in await (await conn.execute(_FACETS)).fetchall():
+        channels = out.setdefault(r["portal"], [])
+        if r["channel"]:
+            channels.append(r["channel"])
+    return out
 
 
 # -- one story ---------------------------------------------------------------------------------------
@@ -203,17 +239,20 @@ _PER_DAY = (
 )
 
 
-async def portals(conn: psycopg.AsyncConnection, today: date, days: int) -> dict[str, Any]:
-    """Per portal: api.portals' row, the last run of each spider, and for the ``days`` days up to
-    ``today`` (Asia/Shanghai) the articles first seen each day and how many had each field."""
+async def portals(conn: psycopg.AsyncConnection, crawled: list[str], today: date, days: int) -> dict[str, Any]:
+    """Per portal (those the archive holds and the ``crawled`` ones): api.portals' row, its last
+    crawl run, and for the ``days`` days up to ``today`` (Asia/Shanghai) the articles first seen
+    each day and how many had each field."""
     listed = await (await conn.execute("SELECT portal, articles, latest_published_at FROM api.portals")).fetchall()
+    names = sorted({p["portal"] for p in listed} | set(crawled))
     last_runs = await (await conn.execute(
-        "SELECT DISTINCT ON (spider) spider, id, status, started_at, finished_at, stats FROM api.crawl_runs "
-        "ORDER BY spider, started_at DESC, id DESC")).fetchall()
+        "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
+        "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats FROM api.crawl_runs c"
+        "  WHERE c.spider = n.spider ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS r", (names,))).fetchall()
     start = datetime.combine(today - timedelta(days=days - 1), time(), SHANGHAI)
     per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": start})).fetchall()
-    return {"portals": listed, "last_runs": {r["spider"]: r for r in last_runs}, "per_day": per_day,
-            "start": start.date()}
+    return {"names": names, "portals": listed, "last_runs": {r["spider"]: r for r in last_runs},
+            "per_day": per_day}
 
 
 # -- runs -------------------------------------------------------------------------------------------

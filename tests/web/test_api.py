@@ -42,6 +42,13 @@ def test_stories_filters(client, facts, query, names):
     assert [s["id"] for s in got["stories"]] == [facts.stories[n] for n in names]
 
 
+def test_with_a_portal_a_row_is_the_copy_there(client, facts):
+    [row] = client.get("/api/stories?portal=yybnet").json()["stories"]
+    assert row["id"] == facts.stories["industry"] and row["article_id"] == facts.articles["copy"]
+    assert row["portal"] == "yybnet" and row["published_at"] == "2026-01-22T12:00:00+08:00"
+    assert row["portals"] == ["lcxw", "yybnet"] and row["copies"] == 2
+
+
 def test_stories_pages_follow_on_without_repeats(client):
     whole = [s["id"] for s in client.get("/api/stories").json()["stories"]]
     seen, before = [], None
