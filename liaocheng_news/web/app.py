@@ -51,6 +51,7 @@ SEARCH_SIZE = 20
 MAX_SEARCH = 200
 RUNS_SIZE = 50
 CHART_DAYS = 30
+FILL_DAYS = 7  # fill rates over the articles first seen in the last week
 FACETS_TTL = 300.0  # seconds the filter form's portal and channel lists are kept
 NORMALISATION_LABELS = {  # COUNT_KEYS of the normaliser, as the story page names them
     "converted_from_traditional": "Traditional characters converted",
@@ -171,11 +172,13 @@ async def _search(pool, q: str, limit: int) -> SearchResults:
     return SearchResults(query=q, terms=terms, hits=[SearchHit(**h) for h in hits])
 
 
-async def _portals(pool) -> PortalsReport:
+async def _portals(app) -> PortalsReport:
     now = datetime.now(SHANGHAI)
-    async with pool.connection() as conn:
-        found = await queries.portals(conn, health.crawled(), now.date(), CHART_DAYS)
-    return PortalsReport(today=now.date(), days=CHART_DAYS, portals=health.report(found, now.date(), CHART_DAYS, now))
+    names = sorted(set(await _facets(app)) | set(health.crawled()))
+    async with app.state.pool.connection() as conn:
+        found = await queries.portals(conn, names, now.date(), CHART_DAYS, FILL_DAYS)
+    return PortalsReport(today=now.date(), days=CHART_DAYS, fill_days=FILL_DAYS,
+                         portals=health.report(names, found, now.date(), CHART_DAYS, now))
 
 
 async def _runs(pool, spider: str | None, before: int | None, limit: int) -> RunList:
@@ -288,7 +291,7 @@ def create_app(database_url: str, *, token: str | None = None, pool_size: int = 
 
     @app.get("/portals", response_class=HTMLResponse, include_in_schema=False)
     async def portals_page(request: Request):
-        report = await _portals(request.app.state.pool)
+        report = await _portals(request.app)
         return page(request, "portals.html", report=report, chart=day_chart)
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
@@ -324,7 +327,7 @@ def create_app(database_url: str, *, token: str | None = None, pool_size: int = 
 
     @app.get("/api/portals", response_model=PortalsReport, summary="Each portal's health")
     async def portals_json(request: Request):
-        return await _portals(request.app.state.pool)
+        return await _portals(request.app)
 
     @app.get("/api/runs", response_model=RunList, summary="Crawl runs, newest first")
     async def runs_json(request: Request, spider: Annotated[str | None, Query(max_length=100)] = None,

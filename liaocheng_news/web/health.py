@@ -55,27 +55,24 @@ def crawled() -> list[str]:
     return sorted(name for name, p in PORTALS.items() if p.hosts)
 
 
-def report(found: dict[str, Any], today: date, days: int, now: datetime) -> list[PortalHealth]:
-    """The portals page's rows from :func:`liaocheng_news.web.queries.portals`' result (called
-    with :func:`crawled`): every portal the archive holds and every portal the crawler knows."""
-    listed = {p["portal"]: p for p in found["portals"]}
-    runs = found["last_runs"]
-    names, crawled_names = found["names"], set(crawled())
+def report(names: list[str], found: dict[str, Any], today: date, days: int, now: datetime) -> list[PortalHealth]:
+    """The portals page's rows for ``names`` from :func:`liaocheng_news.web.queries.portals`."""
+    runs, crawled_names = found["last_runs"], set(crawled())
     window = [today - timedelta(days=days - 1 - i) for i in range(days)]
-    counts: dict[str, dict[date, dict]] = {}
+    counts: dict[str, dict[date, int]] = {}
     for row in found["per_day"]:
-        counts.setdefault(row["portal"], {})[row["day"]] = row
+        counts.setdefault(row["portal"], {})[row["day"]] = row["articles"]
     rows = []
     for name in names:
         by_day = counts.get(name, {})
-        per_day = [DayCount(day=d, articles=by_day[d]["articles"] if d in by_day else 0) for d in window]
-        total = sum(d.articles for d in per_day)
-        fill = {f: (sum(r[f] for r in by_day.values()) / total if total else None) for f in FILL_FIELDS}
+        per_day = [DayCount(day=d, articles=by_day.get(d, 0)) for d in window]
+        filled = found["filled"].get(name)
+        fill = {f: (filled[f] / filled["articles"] if filled else None) for f in FILL_FIELDS}
         run = last_run(runs.get(name))
-        portal = listed.get(name, {})
         rows.append(PortalHealth(
             portal=name, title=PORTALS[name].title if name in PORTALS else None, crawled=name in crawled_names,
-            articles=portal.get("articles", 0), latest_published_at=portal.get("latest_published_at"),
-            last_run=run, per_day=per_day, window_articles=total, fill_rates=fill, last_drift_check=None,
+            last_run=run, per_day=per_day, window_articles=sum(d.articles for d in per_day),
+            last_new_day=max((d.day for d in per_day if d.articles), default=None),
+            fill_articles=filled["articles"] if filled else 0, fill_rates=fill, last_drift_check=None,
             attention=attention(name in crawled_names, run, per_day, now)))
     return rows

@@ -127,20 +127,21 @@ class PortalHealth(BaseModel):
     portal: str
     title: str | None = Field(description="The portal's name, for portals the crawler knows")
     crawled: bool = Field(description="The crawler has a spider for it (false: imports and mirrors only)")
-    articles: int = Field(description="Articles archived from it, all time")
-    latest_published_at: datetime | None
     last_run: LastRun | None
     per_day: list[DayCount] = Field(description="One entry per day of the window, oldest first")
     window_articles: int = Field(description="Articles first seen in the window")
+    last_new_day: date | None = Field(description="The last day of the window with a new article; null: none")
+    fill_articles: int = Field(description="Articles first seen in the fill-rate days")
     fill_rates: dict[str, float | None] = Field(
-        description="Share of the window's articles with each field filled; null when the window has none")
+        description="Share of the fill-rate days' articles with each field filled; null when there are none")
     last_drift_check: str | None = Field(description="The last drift check's verdict; null: never recorded")
     attention: list[str] = Field(description="Why the portal needs attention; empty when it looks healthy")
 
 
 class PortalsReport(BaseModel):
-    today: date = Field(description="The last day of the window (Asia/Shanghai)")
-    days: int
+    today: date = Field(description="The last day of the windows (Asia/Shanghai)")
+    days: int = Field(description="Days of the per-day counts")
+    fill_days: int = Field(description="Days (up to today) the fill rates are taken over")
     portals: list[PortalHealth]
 
 

@@ -219,11 +219,12 @@ async def search(conn: psycopg.AsyncConnection, query: str, limit: int) -> tuple
 
 # -- portals ----------------------------------------------------------------------------------------
 
-# How each field drift checks (liaocheng_news.drift.FIELDS) counts as filled.
+# How each field drift checks (liaocheng_news.drift.FIELDS) counts as filled (title and body are
+# never stored empty, so a plain comparison does).
 _FILLED = {
-    "title": "nullif(btrim(title), '') IS NOT NULL",
+    "title": "title <> ''",
     "published_at": "published_at IS NOT NULL",
-    "body": "nullif(btrim(body), '') IS NOT NULL",
+    "body": "body <> ''",
     "source": "nullif(btrim(source), '') IS NOT NULL",
     "authors": "cardinality(authors) > 0",
     "editor": "nullif(btrim(editor), '') IS NOT NULL",
@@ -232,27 +233,31 @@ _FILLED = {
     "images": "images <> '[]'::jsonb",
 }
 FILL_FIELDS = tuple(CHECKED_FIELDS)
-_PER_DAY = (
-    "SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles, "
-    + ", ".join(f"count(*) FILTER (WHERE {_FILLED[f]}) AS {f}" for f in FILL_FIELDS)
-    + " FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2"
-)
+_PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles "
+            "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
+_FILL = ("SELECT portal, count(*) AS articles, "
+         + ", ".join(f"count(*) FILTER (WHERE {_FILLED[f]}) AS {f}" for f in FILL_FIELDS)
+         + " FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1")
 
 
-async def portals(conn: psycopg.AsyncConnection, crawled: list[str], today: date, days: int) -> dict[str, Any]:
-    """Per portal (those the archive holds and the ``crawled`` ones): api.portals' row, its last
-    crawl run, and for the ``days`` days up to ``today`` (Asia/Shanghai) the articles first seen
-    each day and how many had each field."""
-    listed = await (await conn.execute("SELECT portal, articles, latest_published_at FROM api.portals")).fetchall()
-    names = sorted({p["portal"] for p in listed} | set(crawled))
+async def portals(conn: psycopg.AsyncConnection, names: list[str], today: date, days: int,
+                  fill_days: int) -> dict[str, Any]:
+    """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``today``
+    (Asia/Shanghai) the articles first seen on it each day; and over the last ``fill_days`` of
+    them, how many articles had each field.  The cost grows with those days' articles, not with
+    the archive."""
     last_runs = await (await conn.execute(
         "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
         "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats FROM api.crawl_runs c"
         "  WHERE c.spider = n.spider ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS r", (names,))).fetchall()
-    start = datetime.combine(today - timedelta(days=days - 1), time(), SHANGHAI)
-    per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": start})).fetchall()
-    return {"names": names, "portals": listed, "last_runs": {r["spider"]: r for r in last_runs},
-            "per_day": per_day}
+
+    def midnight(back: int) -> datetime:
+        return datetime.combine(today - timedelta(days=back - 1), time(), SHANGHAI)
+
+    per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
+    filled = await (await conn.execute(_FILL, {"start": midnight(fill_days)})).fetchall()
+    return {"last_runs": {r["spider"]: r for r in last_runs}, "per_day": per_day,
+            "filled": {r["portal"]: r for r in filled}}
 
 
 # -- runs -------------------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_search_takes_any_text(client, facts):
 def test_portals_report(client, facts):
     got = client.get("/api/portals").json()
     today = facts.now.astimezone(SH).date()
-    assert date.fromisoformat(got["today"]) == today and got["days"] == 30
+    assert date.fromisoformat(got["today"]) == today and (got["days"], got["fill_days"]) == (30, 7)
     portals = {p["portal"]: p for p in got["portals"]}
     assert {"lcxw", "yybnet", "achie", "lcrb", "liaocheng_gov"} <= set(portals)
     lcxw = portals["lcxw"]
@@ -149,7 +149,7 @@ def test_portals_report(client, facts):
     assert days == [today - timedelta(days=29 - i) for i in range(30)]
     counts = {date.fromisoformat(d["day"]): d["articles"] for d in lcxw["per_day"] if d["articles"]}
     assert counts == {today: 2, (facts.now - timedelta(days=3)).astimezone(SH).date(): 1}
-    assert lcxw["window_articles"] == 3 and lcxw["articles"] == 3
+    assert lcxw["window_articles"] == 3 and lcxw["fill_articles"] == 3 and lcxw["last_new_day"] == str(today)
     assert lcxw["fill_rates"]["editor"] == pytest.approx(1 / 3) and lcxw["fill_rates"]["title"] == 1
     assert lcxw["fill_rates"]["published_at"] == pytest.approx(2 / 3)
     assert lcxw["attention"] == [] and lcxw["last_drift_check"] is None
@@ -158,7 +158,8 @@ def test_portals_report(client, facts):
                                               "no new article in 2 days"]
     assert portals["achie"]["attention"] == ["never crawled"] and portals["achie"]["last_run"] is None
     assert portals["lcrb"]["attention"] == ["never crawled", "no new article in 2 days"]
-    assert portals["lcrb"]["fill_rates"]["title"] is None and portals["lcrb"]["articles"] == 0
+    assert portals["lcrb"]["fill_rates"]["title"] is None and portals["lcrb"]["fill_articles"] == 0
+    assert portals["lcrb"]["last_new_day"] is None
 
 
 def test_runs_newest_first_with_stats_and_pages(client, facts):
