@@ -29,13 +29,11 @@ class StoryList(BaseModel):
     next: str | None = Field(description="Pass as `before` for the next page; null on the last page")
 
 
-class Copy(BaseModel):
-    """One copy of a story (an api.articles row): its text, fields and provenance."""
+class Version(BaseModel):
+    """The fields a version of an article has: those a revision keeps (diff.FIELDS and the body)."""
 
     id: int
-    url: str
-    portal: str
-    channel: str | None
+    revision: int = Field(description="Which version: 1, then +1 for each content change")
     title: str
     subtitle: str | None
     published_at: datetime | None
@@ -45,6 +43,14 @@ class Copy(BaseModel):
     reviewer: str | None
     body: str = Field(description="One paragraph a line")
     images: list[dict[str, Any]]
+
+
+class Copy(Version):
+    """One copy of a story (an api.articles row): its text, fields and provenance."""
+
+    url: str
+    portal: str
+    channel: str | None
     edition: str | None
     page_no: str | None
     page_name: str | None
@@ -52,28 +58,16 @@ class Copy(BaseModel):
     template: str | None = Field(description="The template that read it, where the archive records one")
     normalisation: dict[str, int] = Field(description="What the normaliser repaired (counts)")
     is_canonical: bool
-    revision: int
     first_seen: datetime
     last_seen: datetime
     last_changed: datetime
     crawl_run_id: int | None
 
 
-class Revision(BaseModel):
-    """An earlier version of a copy (an api.revisions row)."""
+class Revision(Version):
+    """An earlier version of a copy (an api.revisions row; ``id`` is the revision row's)."""
 
-    id: int
     article_id: int
-    revision: int
-    title: str
-    subtitle: str | None
-    published_at: datetime | None
-    source: str | None
-    authors: list[str]
-    editor: str | None
-    reviewer: str | None
-    body: str
-    images: list[dict[str, Any]]
     valid_from: datetime
     superseded_at: datetime
 
