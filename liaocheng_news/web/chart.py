@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from liaocheng_news.web.models import DayCount
 
-WIDTH, HEIGHT, PAD = 248, 48, 4
+WIDTH, HEIGHT, PAD = 184, 44, 4
 
 
 def day_chart(days: list[DayCount], label: str) -> Markup:
