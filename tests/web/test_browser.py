@@ -19,7 +19,6 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
