@@ -9,8 +9,9 @@ equal on random text.
 Tokens: each pair of adjacent Han characters (U+4E00–U+9FFF, U+3400–U+4DBF, U+F900–U+FAFF); a
 Han character with no Han neighbour on its own; runs of ASCII letters and digits, lower-cased,
 of at most 64 characters (full-width letters and digits count as ASCII).  The headline (title,
-a space, the subtitle; first 1000 characters) gives weight-A lexemes at position 1, the body
-(first 60000 characters) lexemes without positions.  The result is a ``tsvector`` literal:
+a space, the subtitle; first 1000 characters) gives weight-A lexemes at position 1 and the same
+lexemes marked ``~`` (so the index finds headline matches), the body (first 60000 characters)
+lexemes without positions.  The result is a ``tsvector`` literal:
 tokens never hold a quote, backslash, colon or space, so none needs quoting.
 """
 
@@ -68,5 +69,7 @@ def _tokens(text: str) -> str:
 def search_document(title: str | None, subtitle: str | None, body: str | None) -> str:
     """``articles.search_vector`` of an article, as ``tsvector`` input text."""
     headline = f"{title or ''} {subtitle or ''}"[:HEADLINE_CHARS]
-    weighted = _tokens(headline).replace(" ", ":1A ")
-    return weighted + _tokens((body or "")[:BODY_CHARS])
+    tokens = _tokens(headline)
+    weighted = tokens.replace(" ", ":1A ")
+    marked = "~" + tokens.replace(" ", " ~")[:-1] if tokens else ""
+    return weighted + marked + _tokens((body or "")[:BODY_CHARS])

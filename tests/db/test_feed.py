@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 from liaocheng_news.db import feed
 from liaocheng_news.db.archive import Archive
 from liaocheng_news.db.feed import Filters, changes_after
+from tests.db.test_archive import _with_archive
 from tests.helpers import SH, article, run
 
 HAN = "聊城临清阳谷莘县茌平东阿冠县高唐轴承产业项目招商发展经济建设农业工业园区企业技术创新服务群众"
@@ -25,14 +26,6 @@ def story_article(i: int, **fields):
     body = ["".join(rng.choice(HAN) for _ in range(90)) + "。" for _ in range(3)]
     return article(f"https://www.lcxw.cn/yaowen/shehui/20260122/{200000 + i}.html", body=body,
                    title=f"第{i}条新闻", **fields)
-
-
-async def _with_archive(url, fn):
-    archive = await Archive.open(url)
-    try:
-        return await fn(archive)
-    finally:
-        await archive.close()
 
 
 async def _read(url, after, **options):
