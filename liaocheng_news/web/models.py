@@ -91,7 +91,7 @@ class SearchHit(BaseModel):
     portal: str
     title: str
     published_at: datetime | None
-    rank: float = Field(description="Share (0–1) of the query's terms found in the headline")
+    rank: float = Field(description="api.search's rank: 1 when every term is in the headline, 0 when in the text")
     snippet: str = Field(description="About 80 characters of the body around the first hit, terms marked «…»")
 
 
