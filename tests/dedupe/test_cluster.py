@@ -207,8 +207,10 @@ def test_two_crawls_placing_copies_at_once_make_one_story(archive_url):
     async def crawl(url: str, text: str, portal: str, inserted: asyncio.Barrier) -> Placement:
         async with await psycopg.AsyncConnection.connect(archive_url) as conn:
             async with conn.transaction():
+                # both transactions open; the change feed (migration 0004) lets one write articles
+                # at a time, so the second insert waits for the first to commit
+                await inserted.wait()
                 aid = await insert(conn, url, text, portal=portal)
-                await inserted.wait()  # both rows written, neither committed
                 placed = await place(conn, aid)
                 await asyncio.sleep(0.05)  # hold the transaction open a little: the other must wait
                 return placed
