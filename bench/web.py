@@ -152,21 +152,16 @@ def build(url: str, articles: int) -> dict:
                 run_rows.append((portal, at, at + timedelta(minutes=3), "finished", json.dumps(stats)))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET session_replication_role = replica")  # no triggers, no FK checks while loading
-        with conn.cursor() as cur:
-            with cur.copy("COPY crawl_runs (spider, started_at, finished_at, status, stats) FROM STDIN") as copy:
-                for row in run_rows:
-                    copy.write_row(row)
-            with cur.copy("COPY stories (id, canonical_article_id) FROM STDIN") as copy:
-                for row in story_rows:
-                    copy.write_row(row)
-            with cur.copy("COPY articles (id, url, portal, channel, title, published_at, source, authors, editor, "
-                          "reviewer, body, images, extraction, normalisation, content_hash, story_id, revision, "
-                          "first_seen, last_seen, last_changed, change_seq, search_vector) FROM STDIN") as copy:
-                for row in article_rows:
-                    copy.write_row(row)
-            with cur.copy("COPY article_revisions (article_id, revision, title, body, content_hash, valid_from, "
-                          "superseded_at, change_seq) FROM STDIN") as copy:
-                for row in revision_rows:
+        for table, columns, rows in (
+                ("crawl_runs", "spider, started_at, finished_at, status, stats", run_rows),
+                ("stories", "id, canonical_article_id", story_rows),
+                ("articles", "id, url, portal, channel, title, published_at, source, authors, editor, reviewer, body, "
+                             "images, extraction, normalisation, content_hash, story_id, revision, first_seen, "
+                             "last_seen, last_changed, change_seq, search_vector", article_rows),
+                ("article_revisions", "article_id, revision, title, body, content_hash, valid_from, superseded_at, "
+                                      "change_seq", revision_rows)):
+            with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
                     copy.write_row(row)
         conn.execute("SET session_replication_role = DEFAULT")
         conn.execute("SELECT setval('stories_id_seq', %s), setval('articles_id_seq', %s), "
