@@ -340,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     from liaocheng_news.ops import stories as ops_stories
 
     ops_stories.add_parser(sub)
+    from liaocheng_news.ops import web
+
+    web.add_parser(sub)
 
     # operator tools that live in their own modules, each with its own argument parser
     for name, (_, help_text) in DELEGATED.items():
