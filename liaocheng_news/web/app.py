@@ -31,7 +31,7 @@ from fastapi.templating import Jinja2Templates
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 
-from liaocheng_news.extensions.crawl_run import SUMMARY_KEYS
+from liaocheng_news.extensions.archive import RUN_SUMMARY
 from liaocheng_news.text.normalise import COUNT_KEYS
 from liaocheng_news.web import health, highlight, queries
 from liaocheng_news.web.chart import day_chart
@@ -82,7 +82,7 @@ def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = when
-    env.globals.update(is_web_link=is_web_link, normalisation_labels=NORMALISATION_LABELS, summary_keys=SUMMARY_KEYS)
+    env.globals.update(is_web_link=is_web_link, normalisation_labels=NORMALISATION_LABELS, summary_keys=[key for _, key in RUN_SUMMARY])
     return Jinja2Templates(env=env)
 
 

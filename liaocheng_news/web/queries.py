@@ -11,14 +11,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
-from liaocheng_news.drift import FIELDS as CHECKED_FIELDS
+from liaocheng_news.text.fields import SHANGHAI
 from liaocheng_news.web.reader import TIME_ZONE
 
-SHANGHAI = ZoneInfo(TIME_ZONE)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_STORY_ID = 2**63 - 1
 
@@ -219,8 +217,8 @@ async def search(conn: psycopg.AsyncConnection, query: str, limit: int) -> tuple
 
 # -- portals ----------------------------------------------------------------------------------------
 
-# How each field drift checks (liaocheng_news.drift.FIELDS) counts as filled (title and body are
-# never stored empty, so a plain comparison does).
+# The fields whose fill rates the portals page shows, and how each counts as filled (title and body
+# are never stored empty, so a plain comparison does).
 _FILLED = {
     "title": "title <> ''",
     "published_at": "published_at IS NOT NULL",
@@ -232,7 +230,7 @@ _FILLED = {
     "channel": "nullif(btrim(channel), '') IS NOT NULL",
     "images": "images <> '[]'::jsonb",
 }
-FILL_FIELDS = tuple(CHECKED_FIELDS)
+FILL_FIELDS = tuple(_FILLED)
 _PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles "
             "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
 _FILL = ("SELECT portal, count(*) AS articles, "

@@ -24,11 +24,12 @@ from psycopg_pool import AsyncConnectionPool
 from liaocheng_news.db.archive import CONNECT_TIMEOUT, _redact
 from liaocheng_news.db.roles import READER_GROUP
 from liaocheng_news.db.server import ArchiveUnavailable
+from liaocheng_news.text.fields import SHANGHAI
 
 logger = logging.getLogger(__name__)
 
 API_VERSION = 1  # the version of the api schema this site reads (api.version())
-TIME_ZONE = "Asia/Shanghai"  # where the portals publish; days and times are shown there
+TIME_ZONE = SHANGHAI.key  # where the portals publish; days and times are shown there
 STATEMENT_TIMEOUT_MS = 15_000
 
 _CAN_READ_AS_READER = """

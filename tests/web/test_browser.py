@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from liaocheng_news.middlewares.render import launch_options, replay_target
-from liaocheng_news.replay import ReplayServer
+from liaocheng_news.browser import launch_options
+from liaocheng_news.middlewares.replay import replay_target
+from liaocheng_news.ops.replay import ReplayServer
 from tests.conftest import FIXTURES, ROOT, _admin, _new_database
 from tests.helpers import replay_crawl
 from tests.web.archive import merge_story_id
