@@ -85,13 +85,13 @@ def _check_pattern(pattern: object, what: str, hosts: tuple[str, ...]) -> None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise SourceError(f"{what} {pattern!r} is not a valid regular expression: {exc}") from None
+        raise SourceError(f"{what} '{pattern}' is not a valid regular expression: {exc}") from None
     host = pattern_host(pattern)
     if host is None:
-        raise SourceError(f"{what} {pattern!r} must start with ^https?:// and name its host literally "
+        raise SourceError(f"{what} '{pattern}' must start with ^https?:// and name its host literally "
                           r"(a leading group such as (www\.)? is allowed), then /")
     if not on_hosts(f"http://{host}/", hosts):
-        raise SourceError(f"{what} {pattern!r} matches host {host}, which is not one of the source's hosts "
+        raise SourceError(f"{what} '{pattern}' matches host {host}, which is not one of the source's hosts "
                           f"({', '.join(hosts)})")
 
 

@@ -38,6 +38,7 @@ REQUIRED = ("name", "title", "hosts", "kind", "article")
 LIST_KEYS = {"url": str, "channel": str, "county": str, "numbered": str}
 ISSUE_KEYS = {"url": str, "channel": str, "editions": list, "pages": str, "page_label": str}
 _PACKAGE = Path(__file__).resolve().parent
+LOGGED: list[str] = []  # the errors logged when this process loaded the operator's sources
 
 
 def sources_path() -> tuple[Path | None, bool]:
@@ -150,4 +151,5 @@ def operator_sources(built_in: Mapping[str, Portal]) -> dict[str, Portal]:
     portals, errors = load(path, reserved_names(built_in))
     for error in errors:
         logger.error("sources file: %s (left out)", error)
+    LOGGED.extend(errors)
     return {portal.name: portal for portal in portals}
