@@ -15,6 +15,7 @@ load.  The keys: docs/sources.md ("Declaring a source").
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import pkgutil
 import tomllib
@@ -37,7 +38,6 @@ SOURCE_KEYS = {
 REQUIRED = ("name", "title", "hosts", "kind", "article")
 LIST_KEYS = {"url": str, "channel": str, "county": str, "numbered": str}
 ISSUE_KEYS = {"url": str, "channel": str, "editions": list, "pages": str, "page_label": str}
-_PACKAGE = Path(__file__).resolve().parent
 LOGGED: list[str] = []  # the errors logged when this process loaded the operator's sources
 
 
@@ -54,7 +54,9 @@ def sources_path() -> tuple[Path | None, bool]:
 def reserved_names(built_in: Mapping[str, Portal]) -> set[str]:
     """Names a file source may not take: built-in sources, the spider and parser modules
     (a source's name is its spider's and its parser's), and the seed import."""
-    modules = {info.name for info in pkgutil.iter_modules([str(_PACKAGE / "spiders"), str(_PACKAGE / "parsers")])}
+    paths = [path for package in ("liaocheng_news.spiders", "liaocheng_news.parsers")
+             for path in importlib.util.find_spec(package).submodule_search_locations]  # (not imported)
+    modules = {info.name for info in pkgutil.iter_modules(paths)}
     return {*built_in, *modules, "import"}
 
 

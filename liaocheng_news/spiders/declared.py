@@ -12,8 +12,8 @@ date an :class:`~liaocheng_news.spiders.epaper.EpaperSpider`; a module ``spiders
 from __future__ import annotations
 
 import pkgutil
-from pathlib import Path
 
+from liaocheng_news import spiders
 from liaocheng_news.declaration import Portal
 from liaocheng_news.portals import PORTALS
 from liaocheng_news.spiders.epaper import EpaperSpider
@@ -21,7 +21,7 @@ from liaocheng_news.spiders.source import SourceSpider
 
 __all__ = ["GENERATED", "spider_class"]
 
-_OWN_MODULES = {info.name for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent)])}
+_OWN_MODULES = {info.name for info in pkgutil.iter_modules(spiders.__path__)}  # (also inside an egg)
 
 
 def spider_class(source: Portal) -> type[SourceSpider]:
