@@ -225,7 +225,7 @@ class Portal:
                 raise SourceError("declare the list pages ([[source.lists]]) or, for an e-paper by date, "
                                   "the issues ([source.issues])")
         elif crawled:
-            raise SourceError(f"a source of kind {self.kind!r} is not crawled: it declares no lists or issues")
+            raise SourceError(f"a source of kind {self.kind!r} is not crawled: declare no lists or issues")
         if self.lists and self.issues is not None:
             raise SourceError("declare lists or issues, not both")
         channels = [listing.channel for listing in self.lists]

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from liaocheng_news.declaration import Issues, Listing, Portal, SourceError
+from liaocheng_news.declaration import CRAWLED_KINDS, Issues, Listing, Portal, SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,8 @@ def portal_of(table: Any, origin: str) -> Portal:
     missing = [key for key in REQUIRED if key not in table]
     if missing:
         raise SourceError(f"missing {', '.join(missing)}")
+    if table["kind"] not in CRAWLED_KINDS:
+        raise SourceError(f"kind {table['kind']!r} is not one of {', '.join(CRAWLED_KINDS)}")
     values = dict(table)
     values["hosts"] = tuple(values["hosts"])
     values["lists"] = tuple(_listing(t, n) for n, t in enumerate(values.get("lists", ()), 1))
@@ -110,7 +112,7 @@ def portal_of(table: Any, origin: str) -> Portal:
     return portal
 
 
-def load(path: Path, reserved: set[str]) -> tuple[list[Portal], list[str]]:
+def load(path: Path, built_in: Mapping[str, Portal]) -> tuple[list[Portal], list[str]]:
     """The sources a file declares, and an error message for each table that was left out."""
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -125,6 +127,8 @@ def load(path: Path, reserved: set[str]) -> tuple[list[Portal], list[str]]:
         return [], [*errors, f"{path}: source must be an array of tables ([[source]])"]
     portals: list[Portal] = []
     first: dict[str, int] = {}
+    reserved = reserved_names(built_in)
+    owners = {host: source.name for source in built_in.values() for host in source.hosts}
     for n, table in enumerate(tables, 1):
         name = table.get("name") if isinstance(table, dict) else None
         where = f"{path}: [[source]] #{n}" + (f" ({name})" if isinstance(name, str) else "")
@@ -133,12 +137,16 @@ def load(path: Path, reserved: set[str]) -> tuple[list[Portal], list[str]]:
         except SourceError as exc:
             errors.append(f"{where}: {exc}")
             continue
+        taken = [f"{host} ({owners[host]})" for host in portal.hosts if host in owners]
         if portal.name in reserved:
             errors.append(f"{where}: the name {portal.name!r} is taken by a built-in source or module")
         elif portal.name in first:
             errors.append(f"{where}: the name {portal.name!r} is declared already by [[source]] #{first[portal.name]}")
+        elif taken:  # a URL must belong to one source (a subdomain of another's host may be a source)
+            errors.append(f"{where}: host(s) {', '.join(taken)} belong to another source already")
         else:
             first[portal.name] = n
+            owners.update({host: portal.name for host in portal.hosts})
             portals.append(portal)
     return portals, errors
 
@@ -150,7 +158,7 @@ def operator_sources(built_in: Mapping[str, Portal]) -> dict[str, Portal]:
         if named:
             logger.error("SOURCES_FILE names %s, which does not exist: no operator sources loaded", path)
         return {}
-    portals, errors = load(path, reserved_names(built_in))
+    portals, errors = load(path, built_in)
     for error in errors:
         logger.error("sources file: %s (left out)", error)
     LOGGED.extend(errors)

@@ -60,12 +60,12 @@ def render_table(sources) -> str:
 
 def run(args) -> int:
     from liaocheng_news.portals import BUILT_IN
-    from liaocheng_news.sources import LOGGED, load, reserved_names, sources_path
+    from liaocheng_news.sources import LOGGED, load, sources_path
 
     path, named = (args.file, True) if args.file else sources_path()
     declared, errors = [], []
     if path is not None and path.exists():
-        declared, errors = load(path, reserved_names(BUILT_IN))
+        declared, errors = load(path, BUILT_IN)
     elif named:
         errors = [f"{path}: no such file"]
     listed = [s for s in BUILT_IN.values() if s.crawled] + declared

@@ -18,13 +18,12 @@ from liaocheng_news.counties import COUNTY_NAMES, county_of
 from liaocheng_news.declaration import Issues, Listing, Portal, SourceError, pattern_host
 from liaocheng_news.ops.replay import ReplayServer
 from liaocheng_news.portals import BUILT_IN
-from liaocheng_news.sources import load, reserved_names
+from liaocheng_news.sources import load
 from liaocheng_news.spiders.source import numbered_list_url
 from tests.helpers import latest_stats, replay_crawl
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
-RESERVED = reserved_names(BUILT_IN)
 
 GOOD = r'''
 [[source]]
@@ -131,7 +130,7 @@ def test_numbered_list_pages():
 # --- the sources file ---------------------------------------------------------------------------------
 
 def test_a_valid_file_declares_its_sources(tmp_path):
-    portals, errors = load(write(tmp_path, GOOD), RESERVED)
+    portals, errors = load(write(tmp_path, GOOD), BUILT_IN)
     assert errors == []
     [source] = portals
     assert (source.name, source.county, source.hosts, source.origin) == (
@@ -154,24 +153,35 @@ def table(**keys) -> str:
     (GOOD + table(name='"base"'), "the name 'base' is taken"),  # a spider/parser module's name
     (GOOD + table(template='"lcrb/nope"'), "parser lcrb has the templates lcrb/founder-pc"),
     (GOOD + table(template='"nope/trs"'), "no built-in parser 'nope'"),
+    (GOOD + table(kind='"mirror"'), "kind 'mirror' is not one of"),
+    (GOOD + table(hosts='["x.cn", "lcxw.cn"]'), "host(s) lcxw.cn (lcxw) belong to another source"),
     (GOOD + table() + '[[source.lists]]\nurl = "http://www.x.cn/b/"\nchannel = "b"\npages = 2\n', "lists #2: unknown key(s) pages"),
     (GOOD + table() + "[source.issues]\nurl = 'http://www.x.cn/{date:%Y}/1.htm'\n", "not both"),
     (GOOD + "[[source]\nname = 1\n", "Expected ']]'"),  # not TOML
     ('sources = ["x"]\n' + GOOD, "unknown top-level key(s) sources"),
 ])
 def test_a_bad_table_is_left_out_with_a_clear_error(tmp_path, text, message):
-    portals, errors = load(write(tmp_path, text), RESERVED)
+    portals, errors = load(write(tmp_path, text), BUILT_IN)
     assert any(message in error for error in errors), errors
     assert all(str(tmp_path / "sources.toml") in error for error in errors)
     if "Expected" not in message:  # a file that is no TOML declares nothing; otherwise the good table loads
         assert [p.name for p in portals] == ["gaotang_cc"]
 
 
-def test_duplicate_names_keep_the_first(tmp_path):
-    portals, errors = load(write(tmp_path, GOOD + GOOD), RESERVED)
+def test_duplicate_names_and_hosts_keep_the_first(tmp_path):
+    portals, errors = load(write(tmp_path, GOOD + GOOD + GOOD.replace('"gaotang_cc"', '"gaotang_two"')), BUILT_IN)
     assert [p.name for p in portals] == ["gaotang_cc"]
     assert errors == [f"{tmp_path / 'sources.toml'}: [[source]] #2 (gaotang_cc): the name 'gaotang_cc' is "
-                      "declared already by [[source]] #1"]
+                      "declared already by [[source]] #1",
+                      f"{tmp_path / 'sources.toml'}: [[source]] #3 (gaotang_two): host(s) gaotang.cc (gaotang_cc) "
+                      "belong to another source already"]
+
+
+def test_a_subdomain_of_a_built_in_host_may_be_a_source(tmp_path):
+    text = table(name='"liaocheng_jyty"', hosts='["jyty.liaocheng.gov.cn"]',
+                 article=r"'^https?://jyty\.liaocheng\.gov\.cn/a/\d+\.html$'").replace("www.x.cn", "jyty.liaocheng.gov.cn")
+    portals, errors = load(write(tmp_path, text), BUILT_IN)
+    assert errors == [] and [p.name for p in portals] == ["liaocheng_jyty"]
 
 
 # --- liaocheng-news sources ---------------------------------------------------------------------------
@@ -273,3 +283,36 @@ def test_an_encoding_hint_applies_to_pages_that_declare_no_charset():
     declared = Page("http://www.x.cn/a/1.html", text.replace("<head>", '<head><meta charset="utf-8">').encode(),
                     {"Content-Type": "text/html"})
     assert parser.hinted(declared).header("content-type") == "text/html"  # its own declaration stands
+
+
+# --- on scrapyd: the egg carries the built-in sources, the node's home the sources file ----------------
+
+from tests.deploy.conftest import (  # noqa: E402 - the deployment tests' real scrapyd daemons
+    PROJECT, deploy_egg, run_scheduler, scrapyd_credentials, scrapyd_env, start_scrapyd)
+
+__all__ = ["scrapyd_credentials", "scrapyd_env", "start_scrapyd"]  # fixtures this module uses
+
+
+@pytest.mark.scrapyd
+@pytest.mark.slow
+def test_a_source_in_the_nodes_home_is_listed_and_scheduled_by_scrapyd(start_scrapyd, scrapyd_env, archive_url,
+                                                                       tmp_path):
+    home = Path(scrapyd_env["LIAOCHENG_NEWS_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    write(home, GOOD)
+    replay = tmp_path / "replay"
+    gaotang_pages(replay)
+    node = start_scrapyd()
+    deploy_egg(node)
+    assert "gaotang_cc" in node.api("listspiders.json", {"project": PROJECT})["spiders"]
+    with ReplayServer(replay) as server:
+        config = tmp_path / "schedule.toml"
+        config.write_text(f'nodes = ["{node.url}"]\nstate = "{tmp_path / "state.json"}"\n'
+                          f'[defaults.settings]\nREPLAY_URL = "{server.url}"\nDOWNLOAD_DELAY = 0\n'
+                          '[spiders.gaotang_cc]\nevery = "2h"\n', encoding="utf-8")
+        tick = run_scheduler(config, {"SCRAPYD_USERNAME": node.username, "SCRAPYD_PASSWORD": node.password})
+        assert tick.returncode == 0 and ": scheduled gaotang_cc" in tick.stdout, tick.stdout + tick.stderr
+        node.wait_idle(timeout=120)
+    with psycopg.connect(archive_url) as conn:
+        channels = conn.execute("SELECT channel FROM articles WHERE portal = 'gaotang_cc'").fetchall()
+    assert channels == [("高唐县",)] * 3, node.tail_log()
