@@ -41,7 +41,7 @@ ISSUE_KEYS = {"url": str, "channel": str, "editions": list, "pages": str, "page_
 LOGGED: list[str] = []  # the errors logged when this process loaded the operator's sources
 
 
-def sources_path() -> tuple[Path | None, bool]:
+def sources_path() -> tuple[Path, bool]:
     """The sources file and whether it was named (SOURCES_FILE) rather than found in the home."""
     from liaocheng_news import settings
     from liaocheng_news.db.server import home_path
@@ -154,7 +154,7 @@ def load(path: Path, built_in: Mapping[str, Portal]) -> tuple[list[Portal], list
 def operator_sources(built_in: Mapping[str, Portal]) -> dict[str, Portal]:
     """The valid sources of the operator's file (none without a file); errors are logged."""
     path, named = sources_path()
-    if path is None or not path.exists():
+    if not path.exists():
         if named:
             logger.error("SOURCES_FILE names %s, which does not exist: no operator sources loaded", path)
         return {}

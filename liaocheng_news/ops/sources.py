@@ -64,7 +64,7 @@ def run(args) -> int:
 
     path, named = (args.file, True) if args.file else sources_path()
     declared, errors = [], []
-    if path is not None and path.exists():
+    if path.exists():
         declared, errors = load(path, BUILT_IN)
     elif named:
         errors = [f"{path}: no such file"]
@@ -75,8 +75,7 @@ def run(args) -> int:
     else:
         print(render_table(listed))
         print(f"\n{len(listed) - len(declared)} built-in, {len(declared)} from "
-              f"{path if path is not None and path.exists() else 'no sources file'}"
-              + (f" ({path} if present)" if not named and path is not None and not path.exists() else ""))
+              + (str(path) if path.exists() else f"no sources file ({path} when there is one)"))
     for error in errors:
         if error not in LOGGED:  # (those of the configured file were logged as it loaded)
             print(f"liaocheng-news sources: {error}", file=sys.stderr)
