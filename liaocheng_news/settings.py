@@ -43,6 +43,12 @@ ARCHIVE_FLUSH_SECONDS = float(_env("LIAOCHENG_NEWS_FLUSH_SECONDS", "5"))
 ARCHIVE_WRITE_RETRIES = int(_env("LIAOCHENG_NEWS_WRITE_RETRIES", "3"))
 ARCHIVE_RETRY_BACKOFF = float(_env("LIAOCHENG_NEWS_RETRY_BACKOFF", "0.5"))
 
+# --- Sources (sources, portals) ------------------------------------------------------------
+# the operator's sources file (TOML; docs/sources.md "Declaring a source"); unset = sources.toml in
+# LIAOCHENG_NEWS_HOME when there is one.  Read once per process, when the sources are first
+# loaded (the spider list is built from them): set it in the environment, not with -s.
+SOURCES_FILE = _env("LIAOCHENG_NEWS_SOURCES_FILE")
+
 # --- Pipelines (Scrapy runs them in this order: validate → normalise → dedupe → store) -----
 ITEM_PIPELINES = {
     "liaocheng_news.pipelines.validate.ValidatePipeline": 100,
@@ -84,7 +90,8 @@ RECHECK_MAX_AGE_DAYS = float(_env("LIAOCHENG_NEWS_RECHECK_MAX_AGE_DAYS", "2"))
 RECHECK_INTERVAL_HOURS = float(_env("LIAOCHENG_NEWS_RECHECK_INTERVAL_HOURS", "6"))
 # the most list pages one run reads per section (a backstop for a first full crawl)
 MAX_LIST_PAGES = int(_env("LIAOCHENG_NEWS_MAX_LIST_PAGES", "50"))
-# spiders.lcrb: issues read on an empty archive, and the most days an ongoing crawl catches up
+# spiders.epaper (lcrb, qlwb_liaocheng …): issues read on an empty archive, and the most days an
+# ongoing crawl catches up
 LCRB_DAYS_BACK = 7
 LCRB_MAX_CATCHUP_DAYS = 31
 

@@ -337,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     ops_db.add_parser(sub)
     from liaocheng_news.ops import extract
     extract.add_parser(sub)
+    from liaocheng_news.ops import sources as ops_sources
+
+    ops_sources.add_parser(sub)
     from liaocheng_news.ops import stories as ops_stories
 
     ops_stories.add_parser(sub)

@@ -21,7 +21,8 @@ from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.items import Article
 from liaocheng_news.parsers.achie import is_about_liaocheng
-from liaocheng_news.spiders.base import PortalSpider
+from liaocheng_news.portals import PORTALS
+from liaocheng_news.spiders.source import SourceSpider
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +31,10 @@ RUNS_READ = 5  # recent runs whose dropped URLs are remembered (a failed run mus
 MAX_REMEMBERED = 5000
 
 
-class AchieSpider(PortalSpider):
-    name = "achie"
-    # channel label -> first list page; later pages by the list's 下一页 link (list_<typeid>_<n>.html).
-    # The whole news centre holds every column; the column of an article comes from its breadcrumb.
-    sections = {
-        "新闻中心": "http://www.achie.org/news/",
-    }
+class AchieSpider(SourceSpider):
+    # the whole news centre (lists: liaocheng_news.portals) holds every column; later pages by the
+    # list's 下一页 link (list_<typeid>_<n>.html); an article's column comes from its breadcrumb
+    source = PORTALS["achie"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

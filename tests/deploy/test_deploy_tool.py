@@ -32,7 +32,7 @@ def test_the_egg_carries_package_settings_migrations_and_seeds_but_no_tests(tmp_
     assert {f"liaocheng_news/db/migrations/{m}" for m in migrations} <= names
     seeds = {p.name for p in (ROOT / "liaocheng_news" / "seeds").glob("*.txt")}
     assert {f"liaocheng_news/seeds/{s}" for s in seeds} <= names
-    assert {"liaocheng_news/settings.py", "liaocheng_news/spiders/lcxw.py"} <= names
+    assert {"liaocheng_news/settings.py", "liaocheng_news/portals.py", "liaocheng_news/spiders/declared.py"} <= names
     assert not [n for n in names if n.startswith(("tests/", "bench/")) or "fixtures/" in n or "__pycache__" in n]
     # the build happens in a temporary copy: nothing is left behind in the checkout
     assert {name for name in leftovers if (ROOT / name).exists()} == before

@@ -8,7 +8,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from liaocheng_news.middlewares.render import RenderMiddleware, render_meta
 from liaocheng_news.middlewares.replay import META_KEY as REPLAY_KEY
-from liaocheng_news.spiders.lcxw import LcxwSpider
+from liaocheng_news.spiders.declared import LcxwSpider
 from tests.helpers import project_crawler
 
 LCXW_ARTICLE = "http://www.lcxw.cn/yaowen/shehui/20260122/151679.html"

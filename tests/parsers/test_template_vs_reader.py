@@ -25,6 +25,9 @@ from liaocheng_news.parsers.headline import title_key
 from liaocheng_news.parsers.reader import read_page
 from tests.parsers.test_fixtures import ARTICLES, Fixture
 
+# a source declared without a template is read by the reader alone: nothing to compare
+ARTICLES = [f for f in ARTICLES if get_parser(f.portal).versions]
+
 BODY_AGREEMENT = 0.8
 REPORTED = ("title", "published_at", "source", "authors", "editor", "reviewer")
 

@@ -13,7 +13,7 @@ from scrapy.http import HtmlResponse
 from liaocheng_news.items import Article
 from liaocheng_news.middlewares.replay import META_KEY as REPLAY_KEY
 from liaocheng_news.spiders.base import numbered_page
-from liaocheng_news.spiders.lcxw import LcxwSpider
+from liaocheng_news.spiders.declared import LcxwSpider
 from tests.helpers import project_crawler, run
 
 TESTS = Path(__file__).resolve().parents[1]

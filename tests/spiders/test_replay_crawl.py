@@ -9,40 +9,54 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
 import psycopg
 import pytest
 
-from liaocheng_news.spiders import portal_spiders
 from liaocheng_news.dedupe.urls import canonical_url
-from liaocheng_news.portals import PORTALS
+from liaocheng_news.parsers import Page, get_parser
+from liaocheng_news.portals import BUILT_IN, PORTALS
+from liaocheng_news.spiders import portal_spiders
 from tests.helpers import latest_stats, replay_crawl
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# every declared source with recorded pages (a new declaration with fixtures is crawled here)
 STATIC_PORTALS = [p for p in sorted(portal_spiders())
                   if (FIXTURES / p).is_dir() and not PORTALS[p].needs_browser]
 
 
 def add_article(replay_dir: Path, portal: str) -> str:
-    """Copy one recorded article under a new URL and link it from the portal's list page."""
+    """Copy one recorded article under a new URL and link it from the list page that links it."""
     folder = replay_dir / portal
-    metas = {p: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.meta.json")}
-    lists = [p for p, m in metas.items() if m["kind"] == "list"]
-    list_meta = lists[0]
-    list_html = list_meta.with_name(list_meta.name.replace(".meta.json", ".html"))
-    body = list_html.read_bytes()
-    expected = json.loads(list_meta.with_name(list_meta.name.replace(".meta.json", ".expected.json"))
-                          .read_text(encoding="utf-8"))
-    old_url = expected["links"][0]
-    source_meta = next(p for p, m in metas.items() if m["url"] == old_url)
+    metas = {p: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.meta.json"))}
+    recorded = {m["url"]: p for p, m in metas.items() if m["kind"] == "article"}
+    parser = get_parser(portal)
+    for list_meta, meta in metas.items():
+        if meta["kind"] != "list":
+            continue
+        list_html = list_meta.with_name(list_meta.name.replace(".meta.json", ".html"))
+        listing = parser.parse_list(Page(meta["url"], list_html.read_bytes(), meta["headers"]))
+        old_url = next((url for url in listing.links if url in recorded), None)
+        if old_url:
+            break
+    else:
+        raise AssertionError(f"{portal}: no list page links a recorded article")
+    source_meta = recorded[old_url]
+    # the last number of the URL changed, its width kept (ids of a fixed width: doc_<24 hex>)
     number = re.findall(r"\d+", old_url)[-1]
-    new_url = old_url[: old_url.rindex(number)] + str(int(number) + 7919) + old_url[old_url.rindex(number) + len(number):]
-    # the list page links articles by absolute or relative href: find the one used
-    href = next(h for h in (old_url, old_url.split("://", 1)[1].split("/", 1)[1], "/" + old_url.split("://", 1)[1].split("/", 1)[1])
-                if f'"{h}"'.encode() in body)
-    start = body.rfind(b"<li", 0, body.index(f'"{href}"'.encode()))
-    end = body.index(b"</li>", start) + len(b"</li>")
-    item = body[start:end].replace(href.encode(), new_url.encode())
+    changed = str((int(number) + 7919) % 10 ** len(number)).zfill(len(number))
+    new_url = old_url[: old_url.rindex(number)] + changed + old_url[old_url.rindex(number) + len(number):]
+    # the list's first link to the article (absolute, root-relative or relative, maybe with a query
+    # the source drops), in its item (<li> or table row), copied with the new URL
+    body = list_html.read_bytes()
+    link = getattr(parser, "link", lambda url: url)
+    href = next(m for m in re.finditer(rb'<a\s[^>]*?href="([^"]+)"', body)
+                if link(urljoin(meta["url"], m.group(1).decode())) == old_url)
+    start = max(body.rfind(b"<li", 0, href.start()), body.rfind(b"<tr", 0, href.start()))
+    close = b"</li>" if body.startswith(b"<li", start) else b"</tr>"
+    end = body.index(close, href.end()) + len(close)
+    item = body[start:href.start(1)] + new_url.encode() + body[href.end(1):end]
     list_html.write_bytes(body[:start] + item + body[start:])
     new_meta = dict(metas[source_meta], url=new_url)
     (folder / "zz-new.meta.json").write_text(json.dumps(new_meta, ensure_ascii=False), encoding="utf-8")
@@ -61,6 +75,9 @@ def test_replay_crawl_is_complete_then_incremental(portal, archive_url, tmp_path
                             "WHERE portal = %s", (portal,)).fetchall()
     complete = [r for r in rows if r[1] and r[2] and r[3] and r[4]]
     assert len(complete) >= 3, rows
+    county = PORTALS[portal].county
+    if county:  # channel = county: every article of a county's source carries it
+        assert {r[4] for r in rows} == {county}, rows
     assert all(not r[0].startswith("http://127.0.0.1") for r in rows)  # the portals' real URLs are kept
     first = latest_stats(archive_url)[portal]
     assert first["articles_fetched"] >= 3 and first["items_stored"] >= 3
@@ -83,14 +100,18 @@ def test_replay_crawl_is_complete_then_incremental(portal, archive_url, tmp_path
     assert total == len(rows) + 1
 
 
-def test_scrapy_list_shows_the_portals():
-    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True,
-                            timeout=120, cwd=Path(__file__).resolve().parents[2])
+def test_scrapy_list_shows_the_portals(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "LIAOCHENG_NEWS_SOURCES_FILE"}
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2], env={**env, "LIAOCHENG_NEWS_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     names = set(result.stdout.split())
-    portals = {name for name, portal in PORTALS.items() if portal.kind != "unknown" and name != "mirror"}
-    assert portals == {"lcxw", "yybnet", "lcrb", "achie", "liaocheng_gov", "dzwww_liaocheng", "lcxw_app"}
-    assert portals <= names and names - portals == {"import"}
+    sources = {name for name, source in BUILT_IN.items() if source.crawled}
+    assert {"lcxw", "yybnet", "lcrb", "achie", "liaocheng_gov", "dzwww_liaocheng", "lcxw_app"} <= sources
+    assert len(sources) >= 7 + 12  # issue 19: at least twelve new sources
+    assert {"linqing_gov", "yanggu_gov", "shenxian_gov", "chiping_gov", "donge_gov", "guanxian_gov",
+            "gaotang_gov", "dongchangfu_gov", "qlwb_liaocheng", "liaocheng_cc"} <= sources
+    assert names == sources | {"import"}, names ^ (sources | {"import"})
 
 
 def _archived(url: str) -> list[tuple]:
