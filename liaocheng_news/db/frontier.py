@@ -19,6 +19,7 @@ their deletion is idempotent: two runs fetching one article store one row (artic
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -69,6 +70,8 @@ class Lease:
         self.token = 0
         self.conn: psycopg.AsyncConnection | None = None
         self._checked = 0.0
+        self._held = False
+        self._guard = asyncio.Lock()
 
     async def acquire(self) -> int:
         self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True,
@@ -77,29 +80,35 @@ class Lease:
             token = secrets.randbelow(2**31 - 2) + 1
             cur = await self.conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LEASE_CLASS, token))
             if (await cur.fetchone())[0]:
-                self.token, self._checked = token, time.monotonic()
+                self.token, self._checked, self._held = token, time.monotonic(), True
                 return token
 
     async def ensure(self) -> None:
-        """Make sure the lock is held (after a lost connection, a restarted server: taken again)."""
-        if self.conn is not None and not self.conn.closed and not self.conn.broken \
-                and time.monotonic() - self._checked < LEASE_CHECK_SECONDS:
-            return
-        try:
-            if self.conn is not None and not self.conn.closed and not self.conn.broken:
-                await self.conn.execute("SELECT 1")
-                self._checked = time.monotonic()
+        """Hold the lock again after a lost connection (a restarted server).  Never raises: while it
+        cannot be taken, this run's rows look free to other runs, and a row one of them claims is
+        no longer moved by this run (``WHERE owner = token``)."""
+        async with self._guard:
+            if self._held and self.conn is not None and not self.conn.closed and not self.conn.broken \
+                    and time.monotonic() - self._checked < LEASE_CHECK_SECONDS:
                 return
-        except psycopg.Error:
-            pass
-        await self.close()
-        self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True,
-                                                          connect_timeout=self.connect_timeout)
-        cur = await self.conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LEASE_CLASS, self.token))
-        if not (await cur.fetchone())[0]:  # another run holds our token: impossible unless it is ours
-            raise psycopg.OperationalError("the frontier lease token is held by another session")
-        self._checked = time.monotonic()
-        logger.info("frontier lease taken again after a lost connection")
+            try:
+                if self.conn is not None and not self.conn.closed and not self.conn.broken:
+                    await self.conn.execute("SELECT 1")
+                else:
+                    await self.close()
+                    self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True,
+                                                                      connect_timeout=self.connect_timeout)
+                    self._held = False
+                if not self._held:
+                    cur = await self.conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LEASE_CLASS, self.token))
+                    # not taken: the session that held it lingers on the server, holding it still
+                    self._held = bool((await cur.fetchone())[0])
+                    if self._held:
+                        logger.info("frontier lease taken again after a lost connection")
+            except psycopg.Error as exc:
+                self._held = False
+                logger.debug("frontier lease not held now: %s", exc)
+            self._checked = time.monotonic()
 
     async def close(self) -> None:
         if self.conn is not None:

@@ -186,11 +186,13 @@ class CrawlFrontier:
         canon: dict[str, str] = {}
         for link in links:
             canon.setdefault(canonical_url(link), link)
-        try:
+        async def record():
             await self.lease.ensure()
-            kept = await self._retrying(
-                lambda: self.store.page_read(self.portal, p.cursor, list(canon.items()),
-                                             (next_url, p.n) if next_url else None), "recording a list page")
+            return await self.store.page_read(self.portal, p.cursor, list(canon.items()),
+                                              (next_url, p.n) if next_url else None)
+
+        try:
+            kept = await self._retrying(record, "recording a list page")
         except DATABASE_ERRORS as exc:
             self.stats.inc_value("frontier/write_failures")
             logger.error("%s/%s: list page %d could not be recorded (%s): the section is left unfinished",

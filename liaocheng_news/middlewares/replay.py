@@ -68,6 +68,8 @@ class ReplayMiddleware:
             return None
         meta = dict(request.meta)
         meta[META_KEY] = request.url  # also for a redirect: a copy of its source request's meta
+        # robots.txt was read for the portal URL already; the replay server has none of its own
+        meta["dont_obey_robotstxt"] = True
         return request.replace(url=target, meta=meta, dont_filter=True)
 
     def process_response(self, request, response):
