@@ -20,6 +20,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from liaocheng_news.db.archive import DATABASE_ERRORS
@@ -77,7 +78,17 @@ class StorePipeline:
         owner = crawler.get_extension(ArchiveExtension)
         if owner is None:
             raise NotConfigured("no archive (ARCHIVE_ENABLED is off): nothing to store into")
-        return cls(crawler, owner)
+        pipeline = cls(crawler, owner)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_closed(self, spider, reason) -> None:
+        # items met an unwritable spool while the crawl was closing for another reason (its last
+        # batch): the run's outcome is still that one (Scrapy's stats have just recorded the reason)
+        if self._unwritable is not None and reason != SPOOL_UNWRITABLE:
+            logger.error("the crawl closed (%s), and items could not be kept: its close reason is recorded as %s",
+                         reason, SPOOL_UNWRITABLE)
+            self.stats.set_value("finish_reason", SPOOL_UNWRITABLE)
 
     @property
     def spider_name(self) -> str:
