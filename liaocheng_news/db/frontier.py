@@ -244,6 +244,20 @@ class FrontierStore:
                     (portal, cursor.section))
                 return cur.rowcount == 1
 
+    async def finish(self, portal: str, cursor_ids: Sequence[int]) -> None:
+        """Passes that ended without a last page read (their next page is not to be fetched)."""
+        if not cursor_ids:
+            return
+        async with self.pool.connection() as conn:
+            async with conn.transaction():
+                cur = await conn.execute("DELETE FROM crawl_cursors WHERE id = ANY(%s) AND owner = %s RETURNING section",
+                                         (list(cursor_ids), self.token))
+                sections = sorted({r[0] for r in await cur.fetchall()})
+                await conn.execute(
+                    "UPDATE crawl_sections s SET last_finished = now() WHERE portal = %s AND section = ANY(%s) "
+                    "AND NOT EXISTS (SELECT 1 FROM crawl_cursors c WHERE c.portal = s.portal AND c.section = s.section)",
+                    (portal, sections))
+
     async def resolve(self, urls: Iterable[str]) -> int:
         """Pending URLs (canonical) that were stored or dropped: no longer pending, for any run."""
         urls = sorted(set(urls))

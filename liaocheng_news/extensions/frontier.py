@@ -89,6 +89,7 @@ class CrawlFrontier:
         self.sections: dict[str, Section] = {}
         self._ids = itertools.count(-1, -1)  # ids of passes without a cursor
         self._resolved: set[str] = set()
+        self._finished: list[int] = []  # cursors of passes finished without a page read
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -204,10 +205,14 @@ class CrawlFrontier:
             return False
         return True
 
-    def end(self, p: Pass, finished: bool, reason: str) -> None:
+    def end(self, p: Pass, finished: bool, reason: str, recorded: bool = False) -> None:
+        """``p`` is over, ``finished`` or not; a finished pass's cursor is deleted with the next
+        :meth:`flush` unless ``recorded`` (by :meth:`page_read`) already."""
         if p.state != RUNNING:
             return
         p.state, p.reason = (FINISHED if finished else UNFINISHED), reason
+        if finished and not recorded and p.cursor is not None:
+            self._finished.append(p.cursor.id)
         level = logging.DEBUG if finished else logging.WARNING
         logger.log(level, "%s/%s: pass %s at list page %d (%s): %s", self.portal, p.section,
                    p.state, p.n, p.url, reason)
@@ -236,7 +241,15 @@ class CrawlFrontier:
     async def flush(self, stored: list[str] = ()) -> None:
         """Pending URLs done with: ``stored`` (canonical URLs of stored items) and the resolved ones."""
         urls, self._resolved = self._resolved | set(stored), set()
-        if not urls or self.store is None:
+        finished, self._finished = self._finished, []
+        if self.store is None:
+            return
+        try:
+            await self.store.finish(self.portal, finished)
+        except DATABASE_ERRORS as exc:  # read again by the next run, and ended the same way
+            self._finished += finished
+            logger.warning("could not record %d finished passes in the frontier: %s", len(finished), exc)
+        if not urls:
             return
         try:
             await self.store.resolve(urls)

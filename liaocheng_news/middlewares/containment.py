@@ -52,12 +52,34 @@ def on_hosts(url: str, hosts: tuple[str, ...]) -> bool:
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 
+def refusal(url: str, hosts: tuple[str, ...]) -> str | None:
+    """Why a (portal) URL may not be requested: ``scheme`` (not http/https), ``host`` (not on
+    ``hosts``); None when it may."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return "scheme"
+    if not on_hosts(url, hosts):
+        return "host"
+    return None
+
+
+_logged: dict[str, int] = {}
+
+
+def count_refusal(stats, url: str, reason: str, source: str) -> None:
+    """Count and log a request kept from leaving the portal (``offsite/dropped[/<reason>]``)."""
+    stats.inc_value("offsite/dropped")
+    stats.inc_value(f"offsite/dropped/{reason}")
+    host = urlsplit(url).hostname or urlsplit(url).scheme
+    seen = _logged[host] = _logged.get(host, 0) + 1
+    logger.log(logging.WARNING if seen <= LOGGED_PER_HOST else logging.DEBUG,
+               "off-portal request dropped (%s): %s (from %s)", reason, url[:300], source[:300])
+
+
 class _Contained:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
         self.replay_url = crawler.settings.get("REPLAY_URL")
-        self._logged: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -70,12 +92,7 @@ class _Contained:
         return portal_url(url, self.replay_url)
 
     def refuse(self, url: str, reason: str, source: str) -> IgnoreRequest:
-        self.stats.inc_value("offsite/dropped")
-        self.stats.inc_value(f"offsite/dropped/{reason}")
-        host = urlsplit(url).hostname or urlsplit(url).scheme
-        seen = self._logged[host] = self._logged.get(host, 0) + 1
-        logger.log(logging.WARNING if seen <= LOGGED_PER_HOST else logging.DEBUG,
-                   "off-portal request dropped (%s): %s (from %s)", reason, url[:300], source[:300])
+        count_refusal(self.stats, url, reason, source)
         return IgnoreRequest(f"off-portal ({reason}): {url[:300]}")
 
 
@@ -84,10 +101,9 @@ class ContainmentMiddleware(_Contained):
         url = self.portal_url(request.url)
         redirected = bool(request.meta.get("redirect_urls"))
         source = self.portal_url(request.meta["redirect_urls"][-1]) if redirected else "the spider"
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise self.refuse(url, "scheme", source)
-        if not on_hosts(url, self.hosts()):
-            raise self.refuse(url, "redirect" if redirected else "host", source)
+        reason = refusal(url, self.hosts())
+        if reason:
+            raise self.refuse(url, "redirect" if redirected and reason == "host" else reason, source)
         return None
 
     def process_response(self, request, response, spider=None):
@@ -113,7 +129,7 @@ class RedirectGuardMiddleware(_Contained):
             return response
         here = self.portal_url(request.url)
         target = self.portal_url(urljoin(request.url, location.decode("latin-1").strip()))
-        if urlsplit(target).scheme not in ("http", "https") or not on_hosts(target, self.hosts()):
+        if refusal(target, self.hosts()):
             raise self.refuse(target, "redirect", here)
         chain = {canonical_url(self.portal_url(u)) for u in request.meta.get("redirect_urls", ())}
         if canonical_url(target) in chain | {canonical_url(here)}:

@@ -55,6 +55,7 @@ from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.extensions.archive import ArchiveExtension
 from liaocheng_news.extensions.frontier import CrawlFrontier, Pass
 from liaocheng_news.limits import item_too_long, page_too_heavy
+from liaocheng_news.middlewares.containment import count_refusal, refusal, spider_hosts
 from liaocheng_news.middlewares.frontier import ARTICLE_META, listed_url
 from liaocheng_news.middlewares.render import render_meta
 from liaocheng_news.middlewares.replay import META_KEY as REPLAY_ORIGINAL_URL
@@ -224,8 +225,8 @@ class PortalSpider(scrapy.Spider):
         frontier = self.frontier
         p = frontier.pass_of(cursor) if frontier is not None else None
         listing = self.read_list(response)
-        if listing is None:
-            self._pass_ends(p, False, "the list page was dropped")
+        if listing is None:  # a counted drop: the section cannot be read past it
+            self._pass_ends(p, True, "the list page was dropped")
             return
         links = listing.links
         if not links:
@@ -247,6 +248,9 @@ class PortalSpider(scrapy.Spider):
             done = "a list page without article links"
         elif not next_url:
             done = "the last list page"
+        elif refusal(next_url, spider_hosts(self)):  # 下一页 leaves the portal: the section ends here
+            count_refusal(stats, next_url, refusal(next_url, spider_hosts(self)), response.url)
+            done = "the next list page is off the portal"
         elif p is not None and frontier.joins(p, next_url):
             done = "joined another pass of this run"
         else:
@@ -265,7 +269,7 @@ class PortalSpider(scrapy.Spider):
         if not recorded:
             frontier.end(p, False, "its progress could not be recorded")
         elif done:
-            frontier.end(p, True, done)
+            frontier.end(p, True, done, recorded=True)
         else:
             request = self.list_request(p)
             if request is not None:
@@ -278,11 +282,15 @@ class PortalSpider(scrapy.Spider):
 
     def list_failed(self, failure: Failure):
         """A list page that could not be downloaded: its pass stays unfinished (the next run reads the
-        page again); the failure is logged as Scrapy logs it."""
+        page again), unless the page is not to be fetched at all (off the portal, robots.txt, too
+        large: the section ends there).  The failure is logged as Scrapy logs it."""
         cb = failure.request.cb_kwargs
         if self.frontier is not None:
             p = self.frontier.pass_of(cb.get("cursor"))
-            self._pass_ends(p, False, f"the list page could not be downloaded ({failure.type.__name__})")
+            if failure.check(IgnoreRequest):  # not to be fetched (off the portal, robots.txt, too large)
+                self._pass_ends(p, True, f"the list page is not fetched ({failure.getErrorMessage()[:200]})")
+            else:
+                self._pass_ends(p, False, f"the list page could not be downloaded ({failure.type.__name__})")
         failure.raiseException()
 
     def article_failed(self, failure: Failure):

@@ -192,6 +192,12 @@ class SiteServer:
         self.httpd.server_close()
         self.thread.join(timeout=5)
 
+    def __enter__(self) -> "SiteServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def requests(self, articles_only: bool = False) -> list[str]:
         with self._lock:
             urls = [u for u, _ in self.log]
