@@ -203,6 +203,9 @@ class FrontierStore:
         the URLs given up: claimed by ``max_attempts`` runs and never stored."""
         async with self.pool.connection() as conn:
             async with conn.transaction():
+                # stored, but not marked done (a run killed between the two): nothing to fetch
+                await conn.execute("DELETE FROM crawl_pending p WHERE portal = %s "
+                                   "AND EXISTS (SELECT 1 FROM articles a WHERE a.url = p.url)", (portal,))
                 cur = await conn.execute(
                     f"WITH {_LIVE} DELETE FROM crawl_pending WHERE portal = %(portal)s AND attempts >= %(max)s "
                     f"AND {_FREE} RETURNING fetch_url", self._params(portal=portal, max=max_attempts))
@@ -225,10 +228,11 @@ class FrontierStore:
         the pass is over (None).  One transaction; False when the cursor is no longer this run's."""
         async with self.pool.connection() as conn:
             async with conn.transaction():
-                if links:
+                if links:  # (an article stored meanwhile, by this run or another, is not pending)
                     await conn.execute(
                         "INSERT INTO crawl_pending (portal, url, fetch_url, section, owner) "
                         "SELECT %s, u, f, %s, %s FROM unnest(%s::text[], %s::text[]) AS t(u, f) "
+                        "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = t.u) "
                         "ON CONFLICT (portal, url) DO UPDATE SET owner = EXCLUDED.owner",
                         (portal, cursor.section, self.token, [u for u, _ in links], [f for _, f in links]))
                 if next_page is not None:

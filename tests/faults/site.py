@@ -166,6 +166,8 @@ class SiteServer:
         self.delay = delay  # seconds before each article page is answered (keeps pages in flight)
         self.log: list[tuple[str, bool]] = []  # (portal URL, on the portal's hosts) of every request
         self._lock = threading.Lock()
+        self._hold = False  # the next article request is answered only once released
+        self._released = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -198,6 +200,15 @@ class SiteServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def hold_next_article(self) -> None:
+        """Answer the next article request only after :meth:`release` (it keeps the crawl open)."""
+        self._released.clear()
+        self._hold = True
+
+    def release(self) -> None:
+        self._hold = False
+        self._released.set()
+
     def requests(self, articles_only: bool = False) -> list[str]:
         with self._lock:
             urls = [u for u, _ in self.log]
@@ -229,8 +240,13 @@ class SiteServer:
         if page is None:
             self._send(handler, Page(404, HTML, b"<html><body>404</body></html>"))
             return
-        if self.delay and url in self.site.pages and page.status == 200 and b"articleContent" in page.body:
-            time.sleep(self.delay)
+        if page.status == 200 and b"articleContent" in page.body:
+            with self._lock:
+                held, self._hold = self._hold, False
+            if held:
+                self._released.wait(60)
+            elif self.delay:
+                time.sleep(self.delay)
         self._send(handler, page)
 
     @staticmethod

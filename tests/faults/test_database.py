@@ -18,11 +18,12 @@ def crawl_with_outage(pg, home, site, site_server, *args, back_when):
     site_server.delay = 0.03
     crawl = Crawl(pg.url, home, site_server.url, *args, name="outage")
     when(lambda: site_server.article_hits() >= len(site.articles) // 3, what="a third of the articles asked for")
+    site_server.hold_next_article()  # an article in flight keeps the crawl going until the server is back
     pg.kill()
-    site_server.delay = 0.5  # articles in flight keep the crawl going until the server is back
     back_when(crawl)
     pg.restart()
     site_server.delay = 0
+    site_server.release()
     return crawl.wait(), crawl
 
 
