@@ -209,7 +209,10 @@ class StorePipeline:
         logger.error("%d items could be neither written to the archive nor spooled (%s); their pages are "
                      "fetched again by the next run: %s", len(items), self._unwritable,
                      ", ".join(i.url for i in items[:5]) + (" …" if len(items) > 5 else ""))
-        engine = getattr(self.crawler, "engine", None)
+        try:
+            engine = self.crawler.engine
+        except (AttributeError, RuntimeError):  # no crawl running (a pipeline used on its own)
+            engine = None
         if first and engine is not None and getattr(engine, "spider", None) is not None:
             logger.error("the crawl stops: neither the archive nor the spool can take items (%s)", self._unwritable)
             asyncio.ensure_future(_close(engine))
