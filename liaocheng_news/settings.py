@@ -168,3 +168,30 @@ RENDER_ESCALATION = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = _env("LIAOCHENG_NEWS_LOG_LEVEL", "INFO")
+
+# --- Reliability: the crawl frontier, off-portal containment, ceilings (issue 18) -----------
+# extensions.frontier, db.frontier: sections, unfinished passes and pending article URLs kept in
+# the archive between runs (off: every run reads the sections' tops and records nothing)
+FRONTIER_ENABLED = True
+EXTENSIONS = {**EXTENSIONS, "liaocheng_news.extensions.frontier.CrawlFrontier": 490}
+# extensions.frontier: pending article URLs one run fetches, and the runs that may claim one
+# before it is given up (logged, counted in frontier/pending_abandoned)
+FRONTIER_PENDING_PER_RUN = 10_000
+FRONTIER_PENDING_MAX_ATTEMPTS = 5
+# middlewares.frontier: an article page whose callback yields nothing is no longer pending
+SPIDER_MIDDLEWARES = {**SPIDER_MIDDLEWARES, "liaocheng_news.middlewares.frontier.ArticleOutcomeMiddleware": 950}
+# middlewares.containment: only http(s) on the spider's portal hosts, before robots.txt is asked;
+# redirects off the portal and redirect loops stopped before Scrapy's redirects follow them
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES,
+                          "liaocheng_news.middlewares.containment.ContainmentMiddleware": 50,
+                          "liaocheng_news.middlewares.containment.RedirectGuardMiddleware": 650}
+# Scrapy (and middlewares.containment): the largest response downloaded, in bytes; a bigger one
+# is cancelled and counted as items_dropped/too_large
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# limits (read by spiders.base): what one page or item may cost the crawl's process, each near a
+# second at most (bench/ceilings.py measures parse and normalisation at these values)
+PAGE_MAX_ELEMENTS = 20_000
+PAGE_MAX_TEXT_BYTES = 2_000_000
+ITEM_MAX_TITLE_CHARS = 500
+ITEM_MAX_BODY_CHARS = 200_000

@@ -37,6 +37,17 @@ def recorded_url(path: str) -> str | None:
     return f"{parts[1]}://{parts[2]}/{parts[3] if len(parts) > 3 else ''}"
 
 
+def portal_url(url: str, replay_url: str | None) -> str:
+    """The portal URL ``url`` stands for: itself, or on the replay server (``replay_url``) the
+    portal URL of its replay path (the URL itself when the path is not one)."""
+    if not replay_url:
+        return url
+    parts = urlsplit(url)
+    if parts.netloc != urlsplit(replay_url).netloc:
+        return url
+    return recorded_url(parts.path + (f"?{parts.query}" if parts.query else "")) or url
+
+
 class ReplayMiddleware:
     def __init__(self, replay_url: str):
         self.replay_url = replay_url.rstrip("/")
@@ -52,9 +63,13 @@ class ReplayMiddleware:
     def process_request(self, request):
         target = replay_target(self.replay_url, request.url)
         if target is None:
+            if urlsplit(request.url).netloc == self.replay_host:  # e.g. a redirect the replay server sent
+                request.meta[META_KEY] = portal_url(request.url, self.replay_url)
             return None
         meta = dict(request.meta)
-        meta.setdefault(META_KEY, request.url)
+        meta[META_KEY] = request.url  # also for a redirect: a copy of its source request's meta
+        # robots.txt was read for the portal URL already; the replay server has none of its own
+        meta["dont_obey_robotstxt"] = True
         return request.replace(url=target, meta=meta, dont_filter=True)
 
     def process_response(self, request, response):

@@ -34,8 +34,14 @@ def slug_for(url: str, kind: str) -> str:
     return f"{kind}-{slug[-60:]}"
 
 
+# a fixture's name (--name): a plain file name, so its files stay in the portal's folder
+FIXTURE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+
+
 def save_fixture(url: str, portal: str, kind: str, directory: Path, fetcher: Fetcher,
                  slug: str | None = None) -> list[Path]:
+    if slug is not None and not FIXTURE_NAME.fullmatch(slug):
+        raise ValueError(f"a fixture's name is a plain file name (letters, digits, '.', '_', '-'), not {slug!r}")
     page = fetcher.fetch(url)
     if page.status >= 400:
         raise RuntimeError(f"{url}: HTTP {page.status}; nothing saved")

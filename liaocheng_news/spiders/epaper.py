@@ -32,6 +32,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from liaocheng_news.db.archive import DATABASE_ERRORS
 from liaocheng_news.db.server import ArchiveUnavailable
 from liaocheng_news.parsers.base import DecodeError
 from liaocheng_news.spiders.base import page_from_response
@@ -158,7 +159,10 @@ class EpaperSpider(SourceSpider):
         if not listing.links:
             stats.inc_value("list_pages_without_links")
             logger.warning("no article links on layout page %s", response.url)
-        fetch, _new = await self.to_fetch(listing.links)
+        try:
+            fetch, _new = await self.to_fetch(listing.links)
+        except DATABASE_ERRORS:  # the archive cannot say which are known: all fetched (stored as unchanged)
+            fetch = listing.links
         for url in fetch:
             yield response.follow(url, callback=self.parse_article, cb_kwargs={"channel": channel})
 

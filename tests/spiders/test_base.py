@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import scrapy
 from scrapy.http import HtmlResponse
 
@@ -115,3 +116,50 @@ def test_a_page_that_does_not_decode_is_a_counted_drop():
     assert outputs(s, response) == []
     assert s.crawler.stats.get_value("items_dropped/bad_encoding") == 1
     assert s.crawler.stats.get_value("items_dropped") == 1
+
+
+def test_a_redirected_article_on_a_replay_keeps_the_portal_url_its_list_links():
+    # on a replay, Scrapy's redirect records the replay server's address of the listed page
+    s = spider(REPLAY_URL="http://127.0.0.1:9")
+    listed = URL.replace("151679", "151600")
+    meta = {"redirect_urls": ["http://127.0.0.1:9/" + listed.replace("://", "/", 1)]}
+    (article,) = outputs(s, article_response(s, PAGE.read_bytes(), meta=meta))
+    assert article.url == listed
+
+
+def with_title(title: str) -> bytes:
+    return PAGE.read_bytes().replace("我市启动2026年“春风行动”暨就业援助月活动".encode(), title.encode())
+
+
+@pytest.mark.parametrize("body, settings, reason", [
+    (with_title("很长的标题" * 30), {"ITEM_MAX_TITLE_CHARS": 100}, "title_too_long"),
+    (PAGE.read_bytes(), {"ITEM_MAX_BODY_CHARS": 50}, "body_too_long"),
+    (PAGE.read_bytes(), {"PAGE_MAX_ELEMENTS": 50}, "too_large"),
+    (PAGE.read_bytes(), {"PAGE_MAX_TEXT_BYTES": 500}, "too_large"),
+    (PAGE.read_bytes().replace(b"<p>", b"<div>" * 3000 + b"<p>", 1), {}, "too_deep"),
+])
+def test_pages_and_items_over_their_ceilings_are_counted_drops(body, settings, reason):
+    s = spider(**settings)
+    assert outputs(s, article_response(s, body)) == []
+    assert s.crawler.stats.get_value(f"items_dropped/{reason}") == 1
+
+
+def list_outputs(s: LcxwSpider, body: bytes) -> list:
+    request = scrapy.Request("https://www.lcxw.cn/yaowen/shehui/index.html", callback=s.parse_list)
+    response = HtmlResponse(request.url, body=body, request=request, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    async def collect():
+        return [out async for out in s.parse_list(response, channel="要闻/社会", first_url=request.url, n=1, stale=0)]
+
+    return run(collect())
+
+
+def test_a_next_list_page_off_the_portal_ends_the_section_and_is_counted():
+    listing = (TESTS / "fixtures" / "lcxw" / "list-yaowen-shehui-index.html").read_bytes()
+    for href, reason in (("file:///etc/passwd", "scheme"), ("http://evil.example/index_2.html", "host")):
+        s = spider(ARCHIVE_ENABLED=False)
+        out = list_outputs(s, listing.replace(b'<a href="index_2.html">\xe4\xb8\x8b\xe4\xb8\x80\xe9\xa1\xb5</a>',
+                                              f'<a href="{href}">下一页</a>'.encode()))
+        assert [r.url for r in out if r.callback == s.parse_list] == []
+        assert len([r for r in out if r.callback == s.parse_article]) == 4
+        assert s.crawler.stats.get_value(f"offsite/dropped/{reason}") == 1
