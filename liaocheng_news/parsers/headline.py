@@ -18,6 +18,7 @@ from parsel import Selector
 
 from liaocheng_news.parsers.cms import enpproperty
 from liaocheng_news.parsers.density import Run
+from liaocheng_news.parsers.html import select
 from liaocheng_news.text.fields import clean_space
 
 __all__ = ["head_titles", "choose_headline", "cut_site_name", "headline_end", "in_head", "strip_markup", "title_key"]
@@ -50,11 +51,11 @@ def title_key(text: str | None) -> str:
 def head_titles(selector: Selector, page_text: str = "") -> list[str]:
     """The titles a page's head gives (``<title>``, og:title …, Founder's ``<founder-title>``)."""
     found: list[str] = []
-    title = selector.xpath("//title")
+    title = select(selector, "//title")
     if title:
-        found.append(clean_space("".join(title[0].xpath(".//text()").getall())))
+        found.append(clean_space("".join(select(title[0], ".//text()"))))
     for query in _HEAD_TITLE_META:
-        found.extend(strip_markup(clean_space(value)) for value in selector.css(query).getall())
+        found.extend(strip_markup(clean_space(value)) for value in select(selector, query))
     found.append(enpproperty(page_text).get("title", ""))
     unique: list[str] = []
     for text in found:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
-
 from functools import lru_cache
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -22,6 +21,8 @@ from liaocheng_news.text.fields import clean_space
 
 __all__ = [
     "Block",
+    "Found",
+    "compiled",
     "select",
     "select_all",
     "first_text",
@@ -67,15 +68,33 @@ _CHROME_LINES = re.compile(
 )
 
 
-def select(node: Selector, query: str) -> list[Selector]:
-    """CSS or XPath: a query starting with ``/``, ``./`` or ``(`` is XPath, anything else CSS."""
+Found = HtmlElement | str  # what a query finds: elements, or the strings of text and attribute queries
+
+
+def _xpath_of(query: str) -> str:
+    """A query as XPath: one starting with ``/``, ``./`` or ``(`` is XPath, anything else CSS
+    (parsel's dialect: ``a::attr(href)``, ``::text``)."""
     query = query.strip()
-    if query.startswith(("/", "./", "(")):
-        return list(node.xpath(query))
-    return list(node.css(query))
+    return query if query.startswith(("/", "./", "(")) else _CSS.css_to_xpath(query)
 
 
-def select_all(node: Selector, queries: str | tuple[str, ...] | list[str]) -> list[Selector]:
+@lru_cache(maxsize=1024)
+def compiled(query: str) -> etree.XPath:
+    """A CSS or XPath query compiled once (parsel compiles a query on every call)."""
+    return etree.XPath(_xpath_of(query), smart_strings=False)
+
+
+def select(node: Selector | HtmlElement, query: str) -> list[Found]:
+    """The matches of a CSS or XPath query under ``node``: elements, or strings for text and
+    attribute queries (and an XPath function's value, as a one-item list)."""
+    root = node.root if isinstance(node, Selector) else node
+    if isinstance(root, str):
+        return []
+    found = compiled(query)(root)
+    return found if isinstance(found, list) else [found]
+
+
+def select_all(node: Selector | HtmlElement, queries: str | tuple[str, ...] | list[str]) -> list[Found]:
     """The matches of the first query (of several alternatives) that matches anything."""
     for query in (queries,) if isinstance(queries, str) else queries:
         found = select(node, query)
@@ -105,7 +124,7 @@ def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
     return clean_space(sep.join(_TEXT_NODES(element)))
 
 
-def first_text(node: Selector, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
+def first_text(node: Selector | HtmlElement, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
     """Text of the first non-empty match among alternative selectors ("" if none)."""
     for query in (queries,) if isinstance(queries, str) else queries:
         for found in select(node, query):
@@ -125,11 +144,7 @@ def absolute_url(base: str, href: str | None) -> str:
 @lru_cache(maxsize=256)
 def _chrome_xpath(extra: tuple[str, ...]) -> etree.XPath:
     """All chrome selectors (CSS or XPath) as one compiled XPath union: one pass over the tree."""
-    parts = []
-    for query in (*CHROME_SELECTORS, *extra):
-        query = query.strip()
-        parts.append(query if query.startswith(("/", "./", "(")) else _CSS.css_to_xpath(query))
-    return etree.XPath(" | ".join(f"({part})" for part in parts))
+    return etree.XPath(" | ".join(f"({_xpath_of(query)})" for query in (*CHROME_SELECTORS, *extra)))
 
 
 def chrome_elements(element: HtmlElement, extra: tuple[str, ...] = ()) -> list[HtmlElement]:
