@@ -23,14 +23,15 @@ from liaocheng_news.text.fields import clean_space
 
 __all__ = ["head_titles", "choose_headline", "cut_site_name", "headline_end", "in_head", "strip_markup", "title_key"]
 
+# the meta tags that name the headline, in this order: (attribute, value) of <meta ... content>
 _HEAD_TITLE_META = (
-    'meta[property="og:title"]::attr(content)',
-    'meta[name="twitter:title"]::attr(content)',
-    'meta[name="ArticleTitle"]::attr(content)',
-    'meta[name="articletitle"]::attr(content)',
-    'meta[name="title"]::attr(content)',
-    'meta[itemprop="headline"]::attr(content)',
-    'meta[itemprop="name"]::attr(content)',
+    ("property", "og:title"),
+    ("name", "twitter:title"),
+    ("name", "ArticleTitle"),
+    ("name", "articletitle"),
+    ("name", "title"),
+    ("itemprop", "headline"),
+    ("itemprop", "name"),
 )
 # a title's site part is cut at these separators, never inside "1-10月" or a dash with no blanks
 _SITE_SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|--|——|\s-\s|\s—\s|\s–\s)\s*")
@@ -54,8 +55,9 @@ def head_titles(selector: Selector, page_text: str = "") -> list[str]:
     title = select(selector, "//title")
     if title:
         found.append(clean_space("".join(select(title[0], ".//text()"))))
-    for query in _HEAD_TITLE_META:
-        found.extend(strip_markup(clean_space(value)) for value in select(selector, query))
+    metas = select(selector, "//meta[@content]")  # one pass over the page for all of them
+    for attribute, name in _HEAD_TITLE_META:
+        found.extend(strip_markup(clean_space(meta.get("content"))) for meta in metas if meta.get(attribute) == name)
     found.append(enpproperty(page_text).get("title", ""))
     unique: list[str] = []
     for text in found:
