@@ -374,14 +374,13 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
     decisions: list[_Decision] = []
     for i, item in enumerate(items):
         mine = item.sketch
-        sketched = mine.shingles.size >= rules.MIN_SHINGLES
         confirmed: dict[int, str] = {}  # label -> the rule that confirmed it
         # exact copies (a body too short to sketch: with the same title too)
         exact = [(labels.of(a, s), title_key(t)) for a, s, t in exact_rows[i]]
         exact += [(decisions[j].label, items[j].sketch.title) for j in range(i)
                   if item.exact_key and items[j].exact_key == item.exact_key]
         for label, their_title in exact:
-            if label is not None and (sketched or their_title == mine.title):
+            if label is not None and (mine.shingles.size >= rules.MIN_SHINGLES or their_title == mine.title):
                 confirmed.setdefault(labels.find(label), "exact")
         # near copies: the archived candidates, then the batch's earlier articles sharing a key
         mine_keys = set(mine.keys)
