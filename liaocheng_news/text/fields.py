@@ -140,8 +140,11 @@ _BULLETS = "■□●○◆◇▲△★☆◎·•|｜【】[]"
 
 
 def clean_space(text: str | None) -> str:
-    """Collapse all blanks (incl. NBSP and the ideographic space) to one ASCII space, stripped."""
-    return _SPACES.sub(" ", text or "").strip()
+    """Collapse all blanks (incl. NBSP and the ideographic space) to one ASCII space, stripped.
+
+    ``str.split()`` cuts at exactly the characters the regex ``\\s`` matches (``str.isspace``),
+    NBSP and U+3000 among them, in one C pass: the same result as ``_SPACES.sub(" ", text).strip()``."""
+    return " ".join(text.split()) if text else ""
 
 
 # Labels, longest first so that 初审编辑 is not read as 编辑.  Each maps to a role.
