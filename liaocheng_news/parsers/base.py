@@ -38,9 +38,9 @@ from liaocheng_news.parsers.html import (
     Block,
     absolute_url,
     blocks_of,
+    chrome_elements,
     first_text,
     node_text,
-    remove_chrome,
     select,
     select_all,
 )
@@ -203,7 +203,7 @@ class TemplateVersion:
             return None
         blocks: list[Block] = []
         for container in _outermost(containers):
-            blocks.extend(blocks_of(remove_chrome(container, self.chrome)))
+            blocks.extend(blocks_of(container, set(chrome_elements(container, self.chrome))))
         # a headline inside the body container: what stands before it (an 信息公开 table) is not body
         cut = headline_end([block.text for block in blocks], title)
         if cut is not None:

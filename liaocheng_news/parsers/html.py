@@ -6,8 +6,8 @@ fields lives here, so a fix (a new share widget, a new "related" heading) helps 
 
 from __future__ import annotations
 
-import copy
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -28,7 +28,6 @@ __all__ = [
     "first_text",
     "node_text",
     "blocks_of",
-    "remove_chrome",
     "chrome_elements",
     "element_hints",
     "is_chrome_line",
@@ -152,26 +151,6 @@ def chrome_elements(element: HtmlElement, extra: tuple[str, ...] = ()) -> list[H
     return [node for node in _chrome_xpath(tuple(extra))(element) if isinstance(node, HtmlElement) and node is not element]
 
 
-def remove_chrome(element: HtmlElement, extra: tuple[str, ...] | list[str] = ()) -> HtmlElement:
-    """A deep copy of ``element`` without chrome elements (generic list plus ``extra``)."""
-    clone = copy.deepcopy(element)
-    for node in _chrome_xpath(tuple(extra))(clone):
-        if node is clone or not isinstance(node, HtmlElement):
-            continue
-        parent = node.getparent()
-        if parent is None:
-            continue
-        # keep the tail text (it belongs to the parent's flow)
-        if node.tail and node.tail.strip():
-            previous = node.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + node.tail
-            else:
-                parent.text = (parent.text or "") + node.tail
-        parent.remove(node)
-    return clone
-
-
 def is_chrome_line(text: str) -> bool:
     return bool(_CHROME_LINES.match(text))
 
@@ -203,7 +182,9 @@ class Block:
     caption_hint: bool = False
 
 
-def element_hints(element: HtmlElement) -> tuple[bool, bool]:
+def element_hints(element: HtmlElement, top: HtmlElement | None = None) -> tuple[bool, bool]:
+    """Whether a block is centered and whether it looks like a caption, from it and its two
+    nearest ancestors (none above ``top``)."""
     centered = False
     caption = False
     node: HtmlElement | None = element
@@ -217,13 +198,18 @@ def element_hints(element: HtmlElement) -> tuple[bool, bool]:
         classes = f"{node.get('class') or ''} {node.get('id') or ''}"
         if node.tag == "figcaption" or _CAPTION_HINT.search(classes):
             caption = True
-        node = node.getparent()
+        node = node.getparent() if node is not top else None
         depth += 1
     return centered, caption
 
 
-def blocks_of(element: HtmlElement) -> list[Block]:
-    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs."""
+def blocks_of(element: HtmlElement, skip: Collection[HtmlElement] = ()) -> list[Block]:
+    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs.
+
+    The elements in ``skip`` (its chrome: :func:`chrome_elements`) are read as if they were not
+    there: their text is left out, the text after them (a tail with more than blanks) kept, and
+    nothing above ``element`` hints at captions, as when reading a copy of ``element`` without them.
+    """
     blocks: list[Block] = []
     buffer: list[str] = []
     owner: list[HtmlElement] = [element]
@@ -232,10 +218,14 @@ def blocks_of(element: HtmlElement) -> list[Block]:
         text = clean_space("".join(buffer))
         buffer.clear()
         if text:
-            centered, caption = element_hints(owner[-1])
+            centered, caption = element_hints(owner[-1], element)
             blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
 
     def walk(node: HtmlElement) -> None:
+        if node in skip:
+            if node.tail and node.tail.strip():
+                buffer.append(node.tail)
+            return
         tag = node.tag if isinstance(node.tag, str) else ""
         if not tag:  # comments, processing instructions
             if node.tail:
