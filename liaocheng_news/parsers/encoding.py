@@ -50,6 +50,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
+@lru_cache(maxsize=256)
 def normalise_charset(name: str | None) -> str | None:
     """A Python codec name for a declared charset (gb2312/gbk -> gb18030), or None if unknown."""
     if not name:
@@ -205,8 +206,9 @@ def looks_like_mojibake(text: str) -> bool:
 _GUESSES = ("gb18030", "big5hkscs")  # the double-byte codecs tried on an undeclared page
 
 
-def _candidates(body: bytes, content_type: str | None) -> list[str]:
-    order = [bom_charset(body), header_charset(content_type), meta_charset(body), "utf-8", *_GUESSES]
+def _candidates(declared: tuple[str | None, ...]) -> list[str]:
+    """The codecs to try: the BOM's, the header's and the meta tag's, then UTF-8 and the guesses."""
+    order = [*declared, "utf-8", *_GUESSES]
     seen: list[str] = []
     for name in order:
         if name and name not in seen:
@@ -241,8 +243,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """
     if not body:
         return "", "utf-8"
-    candidates = _candidates(body, content_type)
-    declared = {bom_charset(body), header_charset(content_type), meta_charset(body)} - {None}
+    declared_in = (bom_charset(body), header_charset(content_type), meta_charset(body))
+    candidates = _candidates(declared_in)
+    declared = set(declared_in) - {None}
     for codec in candidates:
         try:
             text = body.decode(codec)

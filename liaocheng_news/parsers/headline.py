@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from parsel import Selector
 
@@ -74,9 +75,17 @@ def in_head(text: str, heads: Sequence[str]) -> bool:
     if not key:
         return False
     for head in heads:
-        if key in title_key(head) and len(key) * 2 >= min(len(title_key(cut_site_name(head))), 24):
+        whole, headline_chars = _head_key(head)
+        if key in whole and len(key) * 2 >= min(headline_chars, 24):
             return True
     return False
+
+
+@lru_cache(maxsize=1024)
+def _head_key(head: str) -> tuple[str, int]:
+    """A head title's key and the length of its headline part's key (a page's few head titles
+    are asked about several times: by the template, the gate and the cross-check)."""
+    return title_key(head), len(title_key(cut_site_name(head)))
 
 
 def strip_markup(text: str) -> str:
