@@ -359,8 +359,11 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
     batch_stories: dict[int, set[int]] = defaultdict(set)  # labels of the batch's placed items, by key
 
     def boilerplate(key: int) -> bool:
-        holders = {labels.find(s) for s in key_stories.get(key, ())}
-        holders.update(labels.find(s) for s in batch_stories.get(key, ()))
+        archived, batched = key_stories.get(key, ()), batch_stories.get(key, ())
+        if len(archived) + len(batched) < rules.BOILERPLATE_STORIES:
+            return False  # too few holders, whatever they have become (most keys: none at all)
+        holders = {labels.find(s) for s in archived}
+        holders.update(labels.find(s) for s in batched)
         return len(holders) >= rules.BOILERPLATE_STORIES
 
     # the archived copies worth confirming for every item, and their texts in one round trip
@@ -386,9 +389,10 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
                 confirmed.setdefault(labels.find(label), "exact")
         # near copies: the archived candidates, then the batch's earlier articles sharing a key
         mine_keys = set(mine.keys)
-        common = [k for k in mine_keys if boilerplate(k)]
+        boiler = {k: boilerplate(k) for k in mine_keys}
+        common = [k for k in mine_keys if boiler[k]]
         candidates = [(label, texts[a]) for label, arts in wanted[i] for a in arts if a in texts]
-        sharing = {j for k in mine_keys if not boilerplate(k) for j in earlier_by_key.get(k, ())}
+        sharing = {j for k in mine_keys if not boiler[k] for j in earlier_by_key.get(k, ())}
         candidates += [(decisions[j].label, items[j].sketch) for j in sorted(sharing)]
         strong = {label for label in confirmed}  # exact copies bridge
         for label, theirs in candidates:
