@@ -1,7 +1,8 @@
 """Crawl cost per stored article: this project's pipeline against a bare Scrapy spider and a naive
 Scrapy + trafilatura + one-INSERT-per-item pipeline, over the same pages, in one run.
 
-The benchmark generates a replay site of N lcxw article pages (the lcxw fixture's template,
+The benchmark generates a replay site of N lcxw article pages (the lcxw fixture's page with a
+headline of its own, named in its head as a real page names it, a reporter's byline and new prose;
 20 links per list page), serves it on 127.0.0.1 from this process, starts one embedded
 PostgreSQL (as a database server would run beside a crawl) and crawls the site in ``--rounds``
 interleaved rounds (a shared machine's speed drifts; medians and per-round ratios are printed):
@@ -154,13 +155,17 @@ def generate(directory: Path, pages: int, seed: int = 7) -> int:
             encoding="utf-8")
 
     urls = []
+    old_title = re.search(r'<h1 class="article-title">(.*?)</h1>', template).group(1)
     for i in range(pages):
         aid = 200000 + i
         url = f"{BASE}/20260{1 + i % 9}{10 + i % 18:02d}/{aid}.html"
         title = "".join(rng.choice(HAN) for _ in range(14))
-        body = "".join(f"<p>　　{sentence(rng)}{sentence(rng)}</p>\n" for _ in range(rng.randint(4, 9)))
-        html = re.sub(r'<h1 class="article-title">.*?</h1>', f'<h1 class="article-title">{title}</h1>', template)
-        html = re.sub(r'(<div class="article-content" id="articleContent">).*?(</div>)',
+        # the template's own article, with new words: its head names the new headline (<title>,
+        # description), its print note and byline lines stay, its prose paragraphs are replaced
+        byline = f"<p>■本报记者 {''.join(rng.choice(HAN) for _ in range(3))}</p>\n"
+        body = byline + "".join(f"<p>　　{sentence(rng)}{sentence(rng)}</p>\n" for _ in range(rng.randint(4, 9)))
+        html = template.replace(old_title, title)
+        html = re.sub(r'(<div class="article-content" id="articleContent">\s*<p class="paper-note">.*?</p>).*?(</div>)',
                       lambda m: m.group(1) + "\n" + body + m.group(2), html, flags=re.S)
         write(f"a{aid}", url, "article", html)
         urls.append((url, title))

@@ -21,7 +21,6 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from liaocheng_news.db import migrate as migrations
-from liaocheng_news.db import stories
 from liaocheng_news.db.server import ArchiveUnavailable, database_url
 from liaocheng_news.items import STORED_FIELDS, Article, fields_by
 
@@ -208,6 +207,8 @@ class Archive:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
         once, with its story id, in one pipeline with the stories' own writes."""
+        from liaocheng_news.db import stories  # with the first write: a crawl that finds nothing new needs no sketches
+
         cur = conn.cursor(row_factory=dict_row)
         async with conn.pipeline():
             # the story decision is serialised across processes; its lock comes before any row

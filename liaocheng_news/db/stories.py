@@ -359,8 +359,11 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
     batch_stories: dict[int, set[int]] = defaultdict(set)  # labels of the batch's placed items, by key
 
     def boilerplate(key: int) -> bool:
-        holders = {labels.find(s) for s in key_stories.get(key, ())}
-        holders.update(labels.find(s) for s in batch_stories.get(key, ()))
+        archived, batched = key_stories.get(key, ()), batch_stories.get(key, ())
+        if len(archived) + len(batched) < rules.BOILERPLATE_STORIES:
+            return False  # too few holders, whatever they have become (most keys: none at all)
+        holders = {labels.find(s) for s in archived}
+        holders.update(labels.find(s) for s in batched)
         return len(holders) >= rules.BOILERPLATE_STORIES
 
     # the archived copies worth confirming for every item, and their texts in one round trip
@@ -372,23 +375,25 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
             texts[article_id] = article_sketch(title, body)
 
     decisions: list[_Decision] = []
+    earlier_by_key: dict[int, list[int]] = defaultdict(list)  # the batch's earlier items holding each key
+    earlier_by_hash: dict[str, list[int]] = defaultdict(list)  # … with each exact key
     for i, item in enumerate(items):
         mine = item.sketch
-        sketched = mine.shingles.size >= rules.MIN_SHINGLES
         confirmed: dict[int, str] = {}  # label -> the rule that confirmed it
         # exact copies (a body too short to sketch: with the same title too)
         exact = [(labels.of(a, s), title_key(t)) for a, s, t in exact_rows[i]]
-        exact += [(decisions[j].label, items[j].sketch.title) for j in range(i)
-                  if item.exact_key and items[j].exact_key == item.exact_key]
+        if item.exact_key:
+            exact += [(decisions[j].label, items[j].sketch.title) for j in earlier_by_hash[item.exact_key]]
         for label, their_title in exact:
-            if label is not None and (sketched or their_title == mine.title):
+            if label is not None and (mine.shingles.size >= rules.MIN_SHINGLES or their_title == mine.title):
                 confirmed.setdefault(labels.find(label), "exact")
         # near copies: the archived candidates, then the batch's earlier articles sharing a key
         mine_keys = set(mine.keys)
-        common = [k for k in mine_keys if boilerplate(k)]
+        boiler = {k: boilerplate(k) for k in mine_keys}
+        common = [k for k in mine_keys if boiler[k]]
         candidates = [(label, texts[a]) for label, arts in wanted[i] for a in arts if a in texts]
-        candidates += [(decisions[j].label, items[j].sketch) for j in range(i)
-                       if any(not boilerplate(k) for k in mine_keys.intersection(items[j].sketch.keys))]
+        sharing = {j for k in mine_keys if not boiler[k] for j in earlier_by_key.get(k, ())}
+        candidates += [(decisions[j].label, items[j].sketch) for j in sorted(sharing)]
         strong = {label for label in confirmed}  # exact copies bridge
         for label, theirs in candidates:
             label = labels.find(label)
@@ -414,6 +419,9 @@ async def _decide(conn: psycopg.AsyncConnection, items: Sequence[Placing], label
             decisions.append(_Decision(new_label(i, item, others[i], decisions), "new_story", None, ()))
         for key in mine_keys:
             batch_stories[key].add(decisions[-1].label)
+            earlier_by_key[key].append(i)
+        if item.exact_key:
+            earlier_by_hash[item.exact_key].append(i)
     return decisions, article_ids, story_ids
 
 

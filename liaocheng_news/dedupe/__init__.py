@@ -9,8 +9,16 @@ Placement in PostgreSQL (candidates, merges, redirects, canonical copies) is
 :mod:`liaocheng_news.db.stories`.
 """
 
-from liaocheng_news.dedupe.rules import same_story
-from liaocheng_news.dedupe.sketch import Sketch, article_sketch, fingerprint
-from liaocheng_news.dedupe.urls import canonical_url
+import importlib
 
 __all__ = ["Sketch", "article_sketch", "canonical_url", "fingerprint", "same_story"]
+_HOME = {"Sketch": "sketch", "article_sketch": "sketch", "fingerprint": "sketch", "same_story": "rules",
+         "canonical_url": "urls"}
+
+
+def __getattr__(name: str):
+    """The names above, imported with their module on first use: a crawl that only checks list
+    pages (canonical URLs) never imports the sketches' numpy."""
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)

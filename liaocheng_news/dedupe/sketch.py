@@ -39,7 +39,8 @@ import functools
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -176,7 +177,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _U64(31))
 
 
-_HASH_BASE = 0x100000001B3  # the FNV prime: odd, so invertible modulo 2**64  # odd, so invertible modulo 2**64
+_HASH_BASE = 0x100000001B3  # the FNV prime: odd, so invertible modulo 2**64
 _HASH_INVERSE = pow(_HASH_BASE, -1, 2**64)
 _PASSAGE_DOMAIN, _TITLE_DOMAIN = _U64(0x7061737361676531), _U64(0x7469746C65303031)
 
@@ -203,52 +204,85 @@ def _segment_hashes(chars: np.ndarray, starts: np.ndarray, ends: np.ndarray, dom
     return _mix(runs ^ (ends - starts).astype(_U64) ^ domain).view(np.int64)
 
 
+# what _tables() keeps of a character that is not kept as it is: ASCII upper case lowered,
+# full-width digits and letters made ASCII, a mirror's leftover Traditional forms folded
+_KEPT_AS = {
+    **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+    **{chr(0xFF10 + i): chr(ord("0") + i) for i in range(10)},
+    **{chr(0xFF21 + i): chr(ord("a") + i) for i in range(26)},
+    **{chr(0xFF41 + i): chr(ord("a") + i) for i in range(26)},
+    **dict(zip(*_FOLD, strict=True)),
+}
+_U64_MASK = (1 << 64) - 1
+
+
 def title_key(title: str) -> str:
-    """The title's key text (letters and digits, folded as the content is)."""
-    kind, kept = _classify(title or "")
-    return kept[kind == _KEEP].astype("<u4").tobytes().decode("utf-32-le")
+    """The title's key text (letters and digits, folded as the content is: :func:`_tables`).
+
+    A title is a few characters, too few for numpy's per-call cost to pay: read character by
+    character (a test checks it against the content's classification)."""
+    return "".join(_KEPT_AS.get(char, char) for char in title or "" if char.isalnum())
+
+
+def _mix_int(x: int) -> int:
+    """:func:`_mix` of one value."""
+    x = (x + 0x9E3779B97F4A7C15) & _U64_MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _U64_MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _U64_MASK
+    return x ^ (x >> 31)
+
+
+def _title_hash(key: str) -> int:
+    """:func:`_segment_hashes` of the whole of ``key`` in the title domain, as a signed 64-bit int."""
+    total, inverse = 0, 1
+    for char in key:
+        total = (total + ord(char) * inverse) & _U64_MASK
+        inverse = (inverse * _HASH_INVERSE) & _U64_MASK
+    value = _mix_int(total ^ len(key) ^ int(_TITLE_DOMAIN))
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 @dataclass(frozen=True, eq=False)
 class Sketch:
-    """What placement needs of one article's title and body (see the module docstring)."""
+    """What placement needs of one article's title and body (see the module docstring).
+
+    The keys are made at once; the shingles (which only a comparison with a candidate needs,
+    and most articles meet none) when first asked for."""
 
     size: int  # key characters of the content (articles.content_chars)
     sentence_keys: np.ndarray  # int64, one per sentence (0 for a sentence too short to key)
-    shingles: np.ndarray  # uint64, sorted and distinct
-    shingle_sentence: np.ndarray  # int32: the sentence of each shingle's first occurrence
-    shingle_paragraph: np.ndarray  # int32: the paragraph (content line) of that occurrence
     passage_keys: tuple[int, ...]  # the sentences' keys to store (distinct, at most MAX_PASSAGES)
     title: str  # the title's key text
     title_hash: int | None  # its key (None for a title under TITLE_MIN_CHARS)
+    chars: np.ndarray = field(repr=False)  # uint64: the content's key characters
+    sentence: np.ndarray = field(repr=False)  # int32: the sentence of each
+    paragraph: np.ndarray = field(repr=False)  # int32: the paragraph (content line) of each
 
     @property
     def keys(self) -> list[int]:
         """Every key stored for the article in ``article_passages``: passages, then the title."""
         return [*self.passage_keys, *(() if self.title_hash is None else (self.title_hash,))]
 
+    @property
+    def shingles(self) -> np.ndarray:
+        """uint64, sorted and distinct: the K-character windows inside each sentence."""
+        return self._shingled[0]
 
-def article_sketch(title: str, body: str) -> Sketch:
-    """The sketch of an article (see the module docstring)."""
-    kind, kept = _classify("\n".join(content_lines(body or "")))
-    keep = kind == _KEEP
-    boundary = kind >= _SENTENCE_END
-    sentence_of = np.cumsum(boundary)[keep]
-    paragraph_of = np.cumsum(kind == _LINE_END)[keep].astype(np.int32)
-    chars = kept[keep].astype(_U64)
-    n = chars.size
-    starts = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) if n else np.empty(0, np.int64)
-    sentence = (np.cumsum(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) - 1).astype(np.int32) if n else np.empty(0, np.int32)
-    ends = np.append(starts[1:], n)
-    sentence_keys = np.where(ends - starts >= PASSAGE_MIN_CHARS,
-                             _segment_hashes(chars, starts, ends, _PASSAGE_DOMAIN), 0)
-    passages = np.unique(sentence_keys[sentence_keys != 0])  # sorted: the bottom-k sample is a prefix
-    if passages.size > MAX_PASSAGES:
-        passages = passages[:MAX_PASSAGES]
+    @property
+    def shingle_sentence(self) -> np.ndarray:
+        """int32: the sentence of each shingle's first occurrence."""
+        return self._shingled[1]
 
-    shingles = np.empty(0, _U64)
-    first = np.empty(0, np.int64)
-    if n >= K:
+    @property
+    def shingle_paragraph(self) -> np.ndarray:
+        """int32: the paragraph (content line) of that occurrence."""
+        return self._shingled[2]
+
+    @cached_property
+    def _shingled(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        chars, sentence, n = self.chars, self.sentence, self.chars.size
+        if n < K:
+            return np.empty(0, _U64), np.empty(0, np.int32), np.empty(0, np.int32)
         m = n - K + 1
         h = np.zeros(m, dtype=_U64)
         for j in range(K):
@@ -258,18 +292,39 @@ def article_sketch(title: str, body: str) -> Sketch:
         order = np.argsort(h)  # deterministic; which occurrence of a repeated shingle is kept does not matter
         sorted_h = h[order]
         distinct = np.concatenate(([True], sorted_h[1:] != sorted_h[:-1])) if sorted_h.size else np.empty(0, bool)
-        shingles = sorted_h[distinct]
         first = inside[order[distinct]]
+        return sorted_h[distinct], sentence[first], self.paragraph[first]
+
+
+def article_sketch(title: str, body: str) -> Sketch:
+    """The sketch of an article (see the module docstring)."""
+    kind, kept = _classify("\n".join(content_lines(body or "")))
+    keep = kind == _KEEP
+    chars = kept[keep].astype(_U64)
+    n = chars.size
+    if n:
+        sentence_of = np.cumsum(kind >= _SENTENCE_END)[keep]
+        opens = np.empty(n, bool)  # a key character that starts a sentence
+        opens[0] = True
+        np.not_equal(sentence_of[1:], sentence_of[:-1], out=opens[1:])
+        starts = np.flatnonzero(opens)
+        sentence = (np.cumsum(opens) - 1).astype(np.int32)
+        ends = np.append(starts[1:], n)
+        sentence_keys = np.where(ends - starts >= PASSAGE_MIN_CHARS,
+                                 _segment_hashes(chars, starts, ends, _PASSAGE_DOMAIN), 0)
+        passages = np.unique(sentence_keys[sentence_keys != 0])  # sorted: the bottom-k sample is a prefix
+        paragraph = np.cumsum(kind == _LINE_END)[keep].astype(np.int32)
+    else:
+        sentence_keys = passages = np.empty(0, np.int64)
+        sentence = paragraph = np.empty(0, np.int32)
     tkey = title_key(title)
-    tchars = np.frombuffer(tkey.encode("utf-32-le"), dtype="<u4").astype(_U64)
-    thash = _segment_hashes(tchars, np.zeros(1, np.int64), np.full(1, tchars.size), _TITLE_DOMAIN)[0]
     return Sketch(
         size=int(n),
         sentence_keys=sentence_keys,
-        shingles=shingles,
-        shingle_sentence=sentence[first] if first.size else np.empty(0, np.int32),
-        shingle_paragraph=paragraph_of[first] if first.size else np.empty(0, np.int32),
-        passage_keys=tuple(passages.tolist()),
+        passage_keys=tuple(passages[:MAX_PASSAGES].tolist()),
         title=tkey,
-        title_hash=int(thash) if len(tkey) >= TITLE_MIN_CHARS else None,
+        title_hash=_title_hash(tkey) if len(tkey) >= TITLE_MIN_CHARS else None,
+        chars=chars,
+        sentence=sentence,
+        paragraph=paragraph,
     )

@@ -118,7 +118,7 @@ def extract_page(path: Path, url: str | None = None, portal: str | None = None,
     page_url, headers, status = page_source(path, url)
     parser = parser_for(page_url, portal)
     started = time.perf_counter()
-    article = parser.parse(Page(page_url, body, headers, status))
+    article = parser.parse(Page(page_url, body, headers, status), compare=True)  # every check, not a sample
     elapsed = time.perf_counter() - started
     out = record(article, path)
     if timings:

@@ -7,7 +7,8 @@ involved, so a parser is tested on a stored page alone.
 Portals change templates under us.  A parser therefore holds an ordered list of
 :class:`TemplateVersion` s (newest first); the first version whose anchors match and that finds
 a title and a body wins (``extraction="portal"``, ``template="<portal>/<version>"``), and its
-fields are checked against and completed by the reader (:mod:`~liaocheng_news.parsers.crosscheck`).
+fields are completed by the reader where it can add something, and compared with the reader's on
+a sample of pages (:mod:`~liaocheng_news.parsers.crosscheck`).
 When none does on a page whose URL is an article URL, the reader
 (:mod:`~liaocheng_news.parsers.reader`) reads it and the item says ``extraction="fallback"``,
 ``template="generic"``, so a template change shows up as a rise in fallbacks and in the
@@ -18,30 +19,32 @@ undecodable bytes raise :class:`DecodeError` (never mojibake).
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import cached_property
 from typing import Any, ClassVar
 
+from lxml import etree
 from parsel import Selector
 
 from liaocheng_news.items import Article
 from liaocheng_news.parsers.body import BodyParts, is_byline_line, read_blocks
-from liaocheng_news.parsers.crosscheck import cross_check
+from liaocheng_news.parsers.crosscheck import cross_check, reader_needed
 from liaocheng_news.parsers.encoding import DecodeError, decode_html
 from liaocheng_news.parsers.headline import head_titles, headline_end, in_head, strip_markup
 from liaocheng_news.parsers.html import (
     Block,
     absolute_url,
     blocks_of,
+    chrome_elements,
     first_text,
     node_text,
-    remove_chrome,
     select,
     select_all,
 )
-from liaocheng_news.parsers.reader import Reading, read_page
+from liaocheng_news.parsers.reader import read_page
 from liaocheng_news.text.fields import SHANGHAI, clean_space, parse_byline, parse_datetime, parse_print_note
 
 __all__ = [
@@ -74,6 +77,7 @@ class NotAnArticle(ParserError):
 
 
 _BODY_END_TAGS = re.compile(r"</(?:body|html)\s*>", re.I)
+_ALL_TEXT = etree.XPath("string()", smart_strings=False)
 
 
 class Page:
@@ -108,6 +112,13 @@ class Page:
         return Selector(text=text, type="html", base_url=self.url)
 
     @cached_property
+    def all_text(self) -> str:
+        """Every text node of the parsed page joined in document order (scripts and the head's
+        included, markup and comments not): where the reader's text can come from."""
+        root = self.selector.root
+        return _ALL_TEXT(root) if not isinstance(root, str) else root
+
+    @cached_property
     def head_titles(self) -> list[str]:
         """The titles the page's head gives (``<title>``, og:title, ArticleTitle, Founder's title)."""
         return head_titles(self.selector, self.text)
@@ -115,7 +126,7 @@ class Page:
     @cached_property
     def base_url(self) -> str:
         """The URL relative links resolve against (``<base href>`` if the page has one)."""
-        base = self.selector.css("base::attr(href)").get()
+        base = next(iter(select(self.selector, "base::attr(href)")), None)
         return absolute_url(self.url, base) or self.url if base else self.url
 
     def absolute(self, href: str | None) -> str:
@@ -187,12 +198,12 @@ class TemplateVersion:
         """Field values, or None when this template does not fit the page (no title or body)."""
         sel = page.selector
         title = self.headline(page)
-        containers = [c.root for c in select_all(sel, self.body) if not isinstance(c.root, str)] if self.body else []
+        containers = [c for c in select_all(sel, self.body) if not isinstance(c, str)] if self.body else []
         if not title or not containers:
             return None
         blocks: list[Block] = []
         for container in _outermost(containers):
-            blocks.extend(blocks_of(remove_chrome(container, self.chrome)))
+            blocks.extend(blocks_of(container, set(chrome_elements(container, self.chrome))))
         # a headline inside the body container: what stands before it (an 信息公开 table) is not body
         cut = headline_end([block.text for block in blocks], title)
         if cut is not None:
@@ -255,6 +266,9 @@ class ArticleParser:
     next_page: ClassVar[Selectors] = ()  # the "下一页" link of a list page
     fallback_min_chars: ClassVar[int] = 60  # body text the generic extractor must find
     site_crumbs: ClassVar[frozenset[str]] = frozenset()  # breadcrumb parts that are no channel
+    # one template page in this many (by a hash of its URL: the same pages every run) is read by
+    # the reader in full and compared with it (parsers.crosscheck): disagree/* is a sampled rate
+    compare_every: ClassVar[int] = 16
 
     # -- hooks a portal may override ----------------------------------------------------------
 
@@ -268,6 +282,10 @@ class ArticleParser:
 
     def is_article_url(self, url: str) -> bool:
         return bool(self.article_url.search(url)) if self.article_url is not None else True
+
+    def compares(self, url: str) -> bool:
+        """Whether a template page at ``url`` is one of the sample compared with the reader."""
+        return zlib.crc32(url.encode("utf-8", "surrogatepass")) % self.compare_every == 0
 
     # -- shared mechanics ---------------------------------------------------------------------
 
@@ -289,30 +307,33 @@ class ArticleParser:
             return {"edition": None, "page_no": None, "page_name": None}
         return {"edition": note["edition"], "page_no": note["page_no"], "page_name": note["page_name"]}
 
-    def parse(self, page: Page) -> Article:
+    def parse(self, page: Page, compare: bool | None = None) -> Article:
         """The article on ``page``: portal templates first, then the reader (the generic path).
 
-        A template applies when its anchors match and it finds a title and a body; its fields
-        are then checked against the reader's (:mod:`~liaocheng_news.parsers.crosscheck`), which
-        fills what it missed.  The article says which template read it (``template``:
-        ``<portal>/<version>`` or ``generic``) and what the checks found (``extraction_checks``).
-        Raises :class:`DecodeError` for undecodable bytes and :class:`NotAnArticle` when neither
-        a template nor the reader finds a title and a body (or the URL is no article URL).
+        A template applies when its anchors match and it finds a title and a body; the reader
+        then fills what it missed, where it can add something, and on the sample of pages
+        :meth:`compares` picks (every page with ``compare=True``, none with ``False``) its
+        fields are compared with the template's (:mod:`~liaocheng_news.parsers.crosscheck`).
+        The article says which template read it (``template``: ``<portal>/<version>`` or
+        ``generic``) and what the checks found (``extraction_checks``).  Raises
+        :class:`DecodeError` for undecodable bytes and :class:`NotAnArticle` when neither a
+        template nor the reader finds a title and a body (or the URL is no article URL).
         """
         if page.status >= 400:
             raise NotAnArticle(f"{page.url}: HTTP {page.status}")
         _ = page.text  # decode first: DecodeError before anything else
-        reading = read_page(page)
         for version in self.versions:
             if not version.matches(page):
                 continue
             fields = version.extract(page, self)
             if fields and fields.get("title") and fields.get("body"):
-                checks = cross_check(fields, reading, page.head_titles)
+                compare = self.compares(page.url) if compare is None else compare
+                reading = read_page(page) if compare or reader_needed(fields, page) else None
+                checks = cross_check(fields, reading, page.head_titles, compare)
                 return self._article(page, fields, "portal", f"{self.portal}/{version.name}", checks)
         if not self.is_article_url(page.url):
             raise NotAnArticle(f"{page.url}: not an article URL of {self.portal} and no template matched")
-        fields = self.fallback(page, reading)
+        fields = self.fallback(page)
         if not fields:
             raise NotAnArticle(f"{page.url}: no template matched and the reader found no article")
         return self._article(page, fields, "fallback", GENERIC_TEMPLATE, [])
@@ -324,18 +345,20 @@ class ArticleParser:
         return Article(url=page.url, portal=self.portal, extraction=extraction, template=template,
                        extraction_checks=checks, **values)
 
-    def fallback(self, page: Page, reading: Reading | None = None) -> dict[str, Any] | None:
+    def fallback(self, page: Page) -> dict[str, Any] | None:
         """The reader's fields, with this portal's channel and URL-date rules."""
         from liaocheng_news.parsers.generic import generic_fields
 
-        return generic_fields(page, self, reading)
+        return generic_fields(page, self)
 
     def parse_list(self, page: Page) -> ListPage:
         """Article links (absolute, deduplicated, article URLs only) and the next list page."""
         links: list[str] = []
         anchors = select_all(page.selector, self.list_links) if self.list_links else []
         for anchor in anchors:
-            hrefs = [anchor.attrib.get("href")] if anchor.attrib.get("href") else anchor.css("a::attr(href)").getall()
+            if isinstance(anchor, str):
+                continue
+            hrefs = [anchor.get("href")] if anchor.get("href") else select(anchor, "a::attr(href)")
             for href in hrefs:
                 url = page.absolute(href)
                 if url and self.is_article_url(url) and url not in links:
@@ -343,7 +366,7 @@ class ArticleParser:
         next_url = None
         for query in self.next_page:
             for found in select(page.selector, query):
-                href = found.attrib.get("href") if not isinstance(found.root, str) else str(found.root)
+                href = found if isinstance(found, str) else found.get("href")
                 candidate = page.absolute(href)
                 if candidate and candidate != page.url:
                     next_url = candidate

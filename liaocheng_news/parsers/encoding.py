@@ -50,6 +50,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
+@lru_cache(maxsize=256)
 def normalise_charset(name: str | None) -> str | None:
     """A Python codec name for a declared charset (gb2312/gbk -> gb18030), or None if unknown."""
     if not name:
@@ -104,37 +105,44 @@ def _common_hanzi(char: str) -> bool:
 
 # Latin-1 letters and C1 controls: GBK or UTF-8 bytes read as Latin-1/cp1252 are made of these.
 _NOISE_RANGES = ((0x80, 0x9F), (0xC0, 0xFF), (0xA1, 0xA6), (0xA8, 0xAF), (0xB1, 0xB6), (0xB8, 0xBF))
-_NOT_HANZI, _HANZI_COMMON, _HANZI_RARE, _NOISE, _ODD = 0, 1, 2, 3, 4
 # what one double-byte Chinese codec makes of the other's bytes besides rare hanzi: kana, box
 # drawing, Greek and Cyrillic letters, private-use code points (Big5 read as GB18030 gives
 # "籓カ現┎さら")
 _ODD_RANGES = ((0x0370, 0x04FF), (0x2500, 0x257F), (0x3040, 0x30FF), (0xE000, 0xF8FF))
+_HANZI = (0x4E00, 0x9FFF)  # the unified ideographs: what "hanzi" counts
+
+_NOT_NOISE = bytes(b for b in range(256) if not any(low <= b <= high for low, high in _NOISE_RANGES))
+_HANZI_RUN = re.compile(f"[{chr(_HANZI[0])}-{chr(_HANZI[1])}]+")
+_ODD = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _ODD_RANGES) + "]")
+_SHARE_OF = 3000  # the share of everyday characters is taken among a text's first hanzi
+
+
+def _char_class(spans) -> str:
+    return "[" + "".join(chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in spans) + "]"
 
 
 @lru_cache(maxsize=1)
-def _classes():
-    """A class per BMP code point (hanzi common/rare, Latin-1 noise, other), built once.
+def _rare_hanzi() -> re.Pattern[str]:
+    """The hanzi that are not everyday characters (:func:`_common_hanzi`), as one character class
+    (a bitmap to the regex engine), built once per process (~20 ms).
 
-    Common = :func:`_common_hanzi`; looking characters up in one array keeps the check at
-    numpy speed on every page instead of a Python loop per character.
+    The common ones are found by decoding the byte pairs of the two common ranges (~9,000 pairs)
+    rather than by encoding all 20,992 code points twice; each is then confirmed by
+    :func:`_common_hanzi` itself, so the class says exactly what it says.
     """
-    import numpy as np
-
-    table = np.zeros(0x10000, dtype=np.uint8)
-    for low, high in _NOISE_RANGES:
-        table[low: high + 1] = _NOISE
-    for low, high in _ODD_RANGES:
-        table[low: high + 1] = _ODD
-    table[0x4E00:0xA000] = _HANZI_RARE
-    # the common ones are found by decoding the byte pairs of the two common ranges (~9,000
-    # pairs) rather than by encoding all 20,992 code points twice; each is then confirmed by
-    # _common_hanzi itself, so the table says exactly what it says
-    for char in _decoded_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)) | _decoded_pairs(
-            "big5", range(0xA4, 0xC7), (*range(0x40, 0x7F), *range(0xA1, 0xFF))):
-        if 0x4E00 <= ord(char) < 0xA000 and _common_hanzi(char):
-            table[ord(char)] = _HANZI_COMMON
+    common = {ord(char) for char in _decoded_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
+              | _decoded_pairs("big5", range(0xA4, 0xC7), (*range(0x40, 0x7F), *range(0xA1, 0xFF)))
+              if _HANZI[0] <= ord(char) <= _HANZI[1] and _common_hanzi(char)}
     _common_hanzi.cache_clear()
-    return table
+    spans: list[list[int]] = []
+    for code in range(_HANZI[0], _HANZI[1] + 1):
+        if code in common:
+            continue
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return re.compile(_char_class(spans))
 
 
 def _decoded_pairs(codec: str, leads: range, trails) -> set[str]:
@@ -148,13 +156,25 @@ def _decoded_pairs(codec: str, leads: range, trails) -> set[str]:
     return found
 
 
-def _class_counts(text: str):
-    import numpy as np
+def _noise(text: str) -> int:
+    """How many Latin-1 letters and C1 controls ``text`` holds (the codec and bytes.translate count
+    them at C speed)."""
+    return len(text.encode("latin-1", "ignore").translate(None, _NOT_NOISE))
 
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    classes = _classes()[np.minimum(cps, 0xFFFF)]
-    classes[cps > 0xFFFF] = _NOT_HANZI
-    return classes, np.bincount(classes, minlength=5)
+
+def _hanzi(text: str, limit: int | None = None) -> str:
+    """The hanzi of ``text`` in order, or its first ``limit`` hanzi (read from the start of the
+    text in growing steps, so a long page is not read to its end for them)."""
+    if limit is None:
+        return "".join(_HANZI_RUN.findall(text))
+    runs: list[str] = []
+    found, start, step = 0, 0, 4096
+    while found < limit and start < len(text):
+        more = _HANZI_RUN.findall(text, start, start + step)  # a run cut at the step's end goes on in the next
+        runs.extend(more)
+        found += sum(map(len, more))
+        start, step = start + step, step * 2
+    return "".join(runs)[:limit]
 
 
 def reading_score(text: str) -> float:
@@ -162,30 +182,33 @@ def reading_score(text: str) -> float:
     characters a wrong double-byte codec makes (0.0-1.0).  Tells GB18030 from Big5 on a text too
     short for :func:`looks_like_mojibake` (measured on the realpages titles and first sentences,
     in both scripts: 169 of 169 told right)."""
-    _, counts = _class_counts(text)
-    common = int(counts[_HANZI_COMMON])
-    return common / max(1, common + int(counts[_HANZI_RARE]) + int(counts[_ODD]))
+    hanzi = _hanzi(text)
+    rare = len(_rare_hanzi().findall(hanzi))
+    common = len(hanzi) - rare
+    return common / max(1, common + rare + len(_ODD.findall(text)))
 
 
 def looks_like_mojibake(text: str) -> bool:
     """True when text decoded without errors is still garbage (wrong codec, double encoding)."""
-    classes, counts = _class_counts(text)
-    hanzi = int(counts[_HANZI_COMMON] + counts[_HANZI_RARE])
-    if counts[_NOISE] > max(8, hanzi):
+    if text.isascii():
+        return False
+    noise = _noise(text)
+    first = _hanzi(text, _SHARE_OF)
+    hanzi = len(first)
+    if noise > max(8, hanzi) and hanzi == _SHARE_OF:
+        hanzi = len(_hanzi(text))  # the noise is weighed against all the text's hanzi
+    if noise > max(8, hanzi):
         return True
-    if hanzi >= 20:
-        # the share of everyday characters among the first 3000 hanzi
-        first = classes[(classes == _HANZI_COMMON) | (classes == _HANZI_RARE)][:3000]
-        if float((first == _HANZI_COMMON).mean()) < 0.7:
-            return True
-    return False
+    # the share of everyday characters among the first 3000 hanzi
+    return hanzi >= 20 and (len(first) - len(_rare_hanzi().findall(first))) / len(first) < 0.7
 
 
 _GUESSES = ("gb18030", "big5hkscs")  # the double-byte codecs tried on an undeclared page
 
 
-def _candidates(body: bytes, content_type: str | None) -> list[str]:
-    order = [bom_charset(body), header_charset(content_type), meta_charset(body), "utf-8", *_GUESSES]
+def _candidates(declared: tuple[str | None, ...]) -> list[str]:
+    """The codecs to try: the BOM's, the header's and the meta tag's, then UTF-8 and the guesses."""
+    order = [*declared, "utf-8", *_GUESSES]
     seen: list[str] = []
     for name in order:
         if name and name not in seen:
@@ -220,8 +243,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """
     if not body:
         return "", "utf-8"
-    candidates = _candidates(body, content_type)
-    declared = {bom_charset(body), header_charset(content_type), meta_charset(body)} - {None}
+    declared_in = (bom_charset(body), header_charset(content_type), meta_charset(body))
+    candidates = _candidates(declared_in)
+    declared = set(declared_in) - {None}
     for codec in candidates:
         try:
             text = body.decode(codec)

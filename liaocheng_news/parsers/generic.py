@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from liaocheng_news.parsers.html import first_text
-from liaocheng_news.parsers.reader import Reading, read_page
+from liaocheng_news.parsers.html import first_text, select
+from liaocheng_news.parsers.reader import read_page
 
 if TYPE_CHECKING:
     from liaocheng_news.parsers.base import ArticleParser, Page
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 __all__ = ["GenericParser", "generic_fields"]
 
 
-def generic_fields(page: Page, parser: ArticleParser, reading: Reading | None = None) -> dict[str, Any] | None:
+def generic_fields(page: Page, parser: ArticleParser) -> dict[str, Any] | None:
     """Article fields from the reader, or None when it finds no title or too little body."""
     from liaocheng_news.parsers.base import breadcrumb_parts
 
-    reading = reading if reading is not None else read_page(page)
+    reading = read_page(page)
     if reading is None or not reading.title or sum(len(p) for p in reading.body) < parser.fallback_min_chars:
         return None
     fields = reading.fields()
@@ -36,7 +36,7 @@ def generic_fields(page: Page, parser: ArticleParser, reading: Reading | None = 
             crumbs = breadcrumb_parts(first_text(page.selector, version.breadcrumb, " "))
             if crumbs:
                 break
-    column = page.selector.xpath('//meta[@name="ColumnName"]/@content').get()
+    column = next(iter(select(page.selector, '//meta[@name="ColumnName"]/@content')), None)
     fields["channel"] = parser.channel_of(crumbs, page) or (column.strip() if column and column.strip() else None)
     return fields
 

@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from parsel import Selector
 
 from liaocheng_news.parsers.cms import enpproperty
 from liaocheng_news.parsers.density import Run
+from liaocheng_news.parsers.html import select
 from liaocheng_news.text.fields import clean_space
 
 __all__ = ["head_titles", "choose_headline", "cut_site_name", "headline_end", "in_head", "strip_markup", "title_key"]
 
+# the meta tags that name the headline, in this order: (attribute, value) of <meta ... content>
 _HEAD_TITLE_META = (
-    'meta[property="og:title"]::attr(content)',
-    'meta[name="twitter:title"]::attr(content)',
-    'meta[name="ArticleTitle"]::attr(content)',
-    'meta[name="articletitle"]::attr(content)',
-    'meta[name="title"]::attr(content)',
-    'meta[itemprop="headline"]::attr(content)',
-    'meta[itemprop="name"]::attr(content)',
+    ("property", "og:title"),
+    ("name", "twitter:title"),
+    ("name", "ArticleTitle"),
+    ("name", "articletitle"),
+    ("name", "title"),
+    ("itemprop", "headline"),
+    ("itemprop", "name"),
 )
 # a title's site part is cut at these separators, never inside "1-10月" or a dash with no blanks
 _SITE_SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|--|——|\s-\s|\s—\s|\s–\s)\s*")
@@ -50,11 +53,12 @@ def title_key(text: str | None) -> str:
 def head_titles(selector: Selector, page_text: str = "") -> list[str]:
     """The titles a page's head gives (``<title>``, og:title …, Founder's ``<founder-title>``)."""
     found: list[str] = []
-    title = selector.xpath("//title")
+    title = select(selector, "//title")
     if title:
-        found.append(clean_space("".join(title[0].xpath(".//text()").getall())))
-    for query in _HEAD_TITLE_META:
-        found.extend(strip_markup(clean_space(value)) for value in selector.css(query).getall())
+        found.append(clean_space("".join(select(title[0], ".//text()"))))
+    metas = select(selector, "//meta[@content]")  # one pass over the page for all of them
+    for attribute, name in _HEAD_TITLE_META:
+        found.extend(strip_markup(clean_space(meta.get("content"))) for meta in metas if meta.get(attribute) == name)
     found.append(enpproperty(page_text).get("title", ""))
     unique: list[str] = []
     for text in found:
@@ -71,9 +75,17 @@ def in_head(text: str, heads: Sequence[str]) -> bool:
     if not key:
         return False
     for head in heads:
-        if key in title_key(head) and len(key) * 2 >= min(len(title_key(cut_site_name(head))), 24):
+        whole, headline_chars = _head_key(head)
+        if key in whole and len(key) * 2 >= min(headline_chars, 24):
             return True
     return False
+
+
+@lru_cache(maxsize=1024)
+def _head_key(head: str) -> tuple[str, int]:
+    """A head title's key and the length of its headline part's key (a page's few head titles
+    are asked about several times: by the template, the gate and the cross-check)."""
+    return title_key(head), len(title_key(cut_site_name(head)))
 
 
 def strip_markup(text: str) -> str:

@@ -6,12 +6,11 @@ fields lives here, so a fix (a new share widget, a new "related" heading) helps 
 
 from __future__ import annotations
 
-import copy
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from urllib.parse import urljoin
-
 from functools import lru_cache
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -22,12 +21,13 @@ from liaocheng_news.text.fields import clean_space
 
 __all__ = [
     "Block",
+    "Found",
+    "compiled",
     "select",
     "select_all",
     "first_text",
     "node_text",
     "blocks_of",
-    "remove_chrome",
     "chrome_elements",
     "element_hints",
     "is_chrome_line",
@@ -67,15 +67,33 @@ _CHROME_LINES = re.compile(
 )
 
 
-def select(node: Selector, query: str) -> list[Selector]:
-    """CSS or XPath: a query starting with ``/``, ``./`` or ``(`` is XPath, anything else CSS."""
+Found = HtmlElement | str  # what a query finds: elements, or the strings of text and attribute queries
+
+
+def _xpath_of(query: str) -> str:
+    """A query as XPath: one starting with ``/``, ``./`` or ``(`` is XPath, anything else CSS
+    (parsel's dialect: ``a::attr(href)``, ``::text``)."""
     query = query.strip()
-    if query.startswith(("/", "./", "(")):
-        return list(node.xpath(query))
-    return list(node.css(query))
+    return query if query.startswith(("/", "./", "(")) else _CSS.css_to_xpath(query)
 
 
-def select_all(node: Selector, queries: str | tuple[str, ...] | list[str]) -> list[Selector]:
+@lru_cache(maxsize=1024)
+def compiled(query: str) -> etree.XPath:
+    """A CSS or XPath query compiled once (parsel compiles a query on every call)."""
+    return etree.XPath(_xpath_of(query), smart_strings=False)
+
+
+def select(node: Selector | HtmlElement, query: str) -> list[Found]:
+    """The matches of a CSS or XPath query under ``node``: elements, or strings for text and
+    attribute queries (and an XPath function's value, as a one-item list)."""
+    root = node.root if isinstance(node, Selector) else node
+    if isinstance(root, str):
+        return []
+    found = compiled(query)(root)
+    return found if isinstance(found, list) else [found]
+
+
+def select_all(node: Selector | HtmlElement, queries: str | tuple[str, ...] | list[str]) -> list[Found]:
     """The matches of the first query (of several alternatives) that matches anything."""
     for query in (queries,) if isinstance(queries, str) else queries:
         found = select(node, query)
@@ -105,7 +123,7 @@ def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
     return clean_space(sep.join(_TEXT_NODES(element)))
 
 
-def first_text(node: Selector, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
+def first_text(node: Selector | HtmlElement, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
     """Text of the first non-empty match among alternative selectors ("" if none)."""
     for query in (queries,) if isinstance(queries, str) else queries:
         for found in select(node, query):
@@ -125,36 +143,12 @@ def absolute_url(base: str, href: str | None) -> str:
 @lru_cache(maxsize=256)
 def _chrome_xpath(extra: tuple[str, ...]) -> etree.XPath:
     """All chrome selectors (CSS or XPath) as one compiled XPath union: one pass over the tree."""
-    parts = []
-    for query in (*CHROME_SELECTORS, *extra):
-        query = query.strip()
-        parts.append(query if query.startswith(("/", "./", "(")) else _CSS.css_to_xpath(query))
-    return etree.XPath(" | ".join(f"({part})" for part in parts))
+    return etree.XPath(" | ".join(f"({_xpath_of(query)})" for query in (*CHROME_SELECTORS, *extra)))
 
 
 def chrome_elements(element: HtmlElement, extra: tuple[str, ...] = ()) -> list[HtmlElement]:
     """The chrome elements (generic list plus ``extra``) under ``element``."""
     return [node for node in _chrome_xpath(tuple(extra))(element) if isinstance(node, HtmlElement) and node is not element]
-
-
-def remove_chrome(element: HtmlElement, extra: tuple[str, ...] | list[str] = ()) -> HtmlElement:
-    """A deep copy of ``element`` without chrome elements (generic list plus ``extra``)."""
-    clone = copy.deepcopy(element)
-    for node in _chrome_xpath(tuple(extra))(clone):
-        if node is clone or not isinstance(node, HtmlElement):
-            continue
-        parent = node.getparent()
-        if parent is None:
-            continue
-        # keep the tail text (it belongs to the parent's flow)
-        if node.tail and node.tail.strip():
-            previous = node.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + node.tail
-            else:
-                parent.text = (parent.text or "") + node.tail
-        parent.remove(node)
-    return clone
 
 
 def is_chrome_line(text: str) -> bool:
@@ -188,7 +182,9 @@ class Block:
     caption_hint: bool = False
 
 
-def element_hints(element: HtmlElement) -> tuple[bool, bool]:
+def element_hints(element: HtmlElement, top: HtmlElement | None = None) -> tuple[bool, bool]:
+    """Whether a block is centered and whether it looks like a caption, from it and its two
+    nearest ancestors (none above ``top``)."""
     centered = False
     caption = False
     node: HtmlElement | None = element
@@ -202,13 +198,18 @@ def element_hints(element: HtmlElement) -> tuple[bool, bool]:
         classes = f"{node.get('class') or ''} {node.get('id') or ''}"
         if node.tag == "figcaption" or _CAPTION_HINT.search(classes):
             caption = True
-        node = node.getparent()
+        node = node.getparent() if node is not top else None
         depth += 1
     return centered, caption
 
 
-def blocks_of(element: HtmlElement) -> list[Block]:
-    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs."""
+def blocks_of(element: HtmlElement, skip: Collection[HtmlElement] = ()) -> list[Block]:
+    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs.
+
+    The elements in ``skip`` (its chrome: :func:`chrome_elements`) are read as if they were not
+    there: their text is left out, the text after them (a tail with more than blanks) kept, and
+    nothing above ``element`` hints at captions, as when reading a copy of ``element`` without them.
+    """
     blocks: list[Block] = []
     buffer: list[str] = []
     owner: list[HtmlElement] = [element]
@@ -217,10 +218,14 @@ def blocks_of(element: HtmlElement) -> list[Block]:
         text = clean_space("".join(buffer))
         buffer.clear()
         if text:
-            centered, caption = element_hints(owner[-1])
+            centered, caption = element_hints(owner[-1], element)
             blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
 
     def walk(node: HtmlElement) -> None:
+        if node in skip:
+            if node.tail and node.tail.strip():
+                buffer.append(node.tail)
+            return
         tag = node.tag if isinstance(node.tag, str) else ""
         if not tag:  # comments, processing instructions
             if node.tail:

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from liaocheng_news.parsers.base import ArticleParser, ListPage, Page, TemplateVersion
 from liaocheng_news.parsers.cms import enpproperty
-from liaocheng_news.parsers.html import select_all
+from liaocheng_news.parsers.html import Found, select, select_all
 from liaocheng_news.text.fields import clean_space, parse_date, parse_datetime, split_names
 
 HOST = "lcrb.lcxw.cn"
@@ -45,6 +45,11 @@ EDITIONS: dict[str, str] = {"paper": "聊城日报", "lcwb": "聊城晚报"}
 # 晚报记者 / 晚报通讯员: the 晚报's own byline labels, which text.fields does not know
 _WANBAO_BYLINE = re.compile(r"^[■□●◆\s]*晚报(?:见习)?(?:记者|通讯员)\s*(?P<names>[\u4e00-\u9fff·、\s]{2,30})$")
 _PAGE_LABEL = re.compile(r"第?\s*([A-Za-z]?\d{1,3})\s*版\s*[:：]?\s*([^\s<>|｜]{1,12})?")
+
+
+def _text(node: Found, sep: str = "") -> str:
+    """Every text node under ``node`` (``::text``), joined by ``sep``, blanks collapsed."""
+    return clean_space(sep.join(select(node, "::text")))
 
 
 def edition_of(url: str) -> str | None:
@@ -109,14 +114,14 @@ class FounderPc(TemplateVersion):
         sel = page.selector
         enp = enpproperty(page.text)
         title = fields["title"]
-        h2 = [clean_space("".join(n.css("::text").getall())) for n in sel.css("div.article h2")]
-        h3 = [clean_space("".join(n.css("::text").getall())) for n in sel.css("div.article h3")]
+        h2 = [_text(n) for n in select(sel, "div.article h2")]
+        h3 = [_text(n) for n in select(sel, "div.article h3")]
         fields["subtitle"] = enp.get("subtitle") or next((t for t in h2 if t and t != title), None) \
             or next((t for t in h3 if t and t != title), None) or None
-        label = " ".join(clean_space(" ".join(n.css("::text").getall())) for n in select_all(sel, self.page_info))
+        label = " ".join(_text(n, " ") for n in select_all(sel, self.page_info))
         label_no, label_name = page_label(label)
         issue: date | None = parse_date(enp.get("date")) or parse_date(
-            " ".join(n.css("::text").get() or "" for n in select_all(sel, self.issue_date)))
+            " ".join(next(iter(select(n, "::text")), "") for n in select_all(sel, self.issue_date)))
         if issue is not None:
             fields["published_at"] = parse_datetime(issue.isoformat())
         edition = edition_of(page.url)
@@ -146,7 +151,7 @@ class LcrbParser(ArticleParser):
         """The issue's layout pages (版面) from the page list of a layout page, in paper order."""
         links: list[str] = []
         for anchor in select_all(page.selector, self.page_list):
-            url = page.absolute(anchor.attrib.get("href"))
+            url = page.absolute(anchor.get("href") if not isinstance(anchor, str) else None)
             if url and self.layout_url.match(url) and url not in links:
                 links.append(url)
         return links

@@ -21,7 +21,7 @@ or None when the page holds no prose.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,19 +33,20 @@ from liaocheng_news.parsers.density import Run, choose_containers, runs_of
 from liaocheng_news.parsers.headline import choose_headline, headline_end, title_key
 from liaocheng_news.parsers.body import read_blocks
 from liaocheng_news.parsers.cms import enpproperty
-from liaocheng_news.parsers.html import Block, chrome_elements, element_hints, is_chrome_line, is_tail_heading
+from liaocheng_news.parsers.html import Block, chrome_elements, element_hints, is_chrome_line, is_tail_heading, select
 from liaocheng_news.parsers.pagedates import machine_dates
 from liaocheng_news.text.fields import (
     FoundDate,
     clean_space,
     find_datetime,
+    label_finder,
     parse_byline,
     parse_print_note,
     people,
     split_names,
 )
 
-__all__ = ["Reading", "read_page"]
+__all__ = ["Reading", "read_page", "may_find"]
 
 INFO_REGION = 15  # runs between the headline and the article searched for the info line
 AFTER_REGION = 8  # runs after the article searched for bylines
@@ -152,6 +153,45 @@ def read_page(page) -> Reading | None:
             reading.print_note = note
             break
     return reading
+
+
+# --- what the reader can find at all ------------------------------------------------------------
+
+# the looser forms of the unlabelled author credits the reader reads (_BARE_NAMES, _NAME_OUTLET):
+# any blanks where a run of text has one, anywhere in the page's text
+_BARE_NAMES_ANYWHERE = re.compile(r"[（(]\s*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3}\s*[）)]")
+_NAME_OUTLET_ANYWHERE = re.compile(r"[\u4e00-\u9fff]{2,4}\s*[/／]\s*[\u4e00-\u9fff·]{2,15}")
+# a time of day, as find_datetime reads one (12:30, 12时30分)
+_TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：时時]\s*\d{2}")
+_BYLINE_LABELS = {name: label_finder([name]) for name in ("authors", "editor", "reviewer")}
+
+
+def may_find(page, wanted: Collection[str]) -> bool:
+    """Whether :func:`read_page` could find any of ``wanted`` on ``page``: fields of
+    :class:`Reading` (``published_at``, ``source``, ``authors``, ``editor``, ``reviewer``) or
+    ``time`` (a time of day).  False only when the page holds nothing the reader reads them from,
+    so a False is sure (the test over the fixtures and real pages checks it):
+
+    - ``editor`` and ``reviewer`` come only from labelled bylines (parse_byline), and a label is
+      in the page's text wherever a byline holds it;
+    - ``authors`` also from credits without a label (``（张巨峰）``, ``石佳/中国青年报``) and a
+      Founder page's metadata comment;
+    - a ``time`` from any text or machine data holding one (a ``12:30`` in the page's text or markup);
+    - ``published_at`` and ``source`` from too many places (the URL, an outlet beside a date):
+      always True.
+    """
+    for name in wanted:
+        if name in ("published_at", "source"):
+            return True
+        if name == "time":
+            if _TIME_OF_DAY.search(page.text) or _TIME_OF_DAY.search(page.all_text) or _TIME_OF_DAY.search(page.url):
+                return True
+        elif _BYLINE_LABELS[name].search(page.all_text):
+            return True
+        elif name == "authors" and ("property" in page.text or _BARE_NAMES_ANYWHERE.search(page.all_text)
+                                    or _NAME_OUTLET_ANYWHERE.search(page.all_text)):
+            return True
+    return False
 
 
 # --- where things are ----------------------------------------------------------------------------
@@ -379,7 +419,7 @@ def _read_bylines(reading: Reading, page, info: list[str], after: list[str], art
 def _meta_source(page) -> str | None:
     """The ``ContentSource`` meta tag of government sites (the national guideline for government
     websites asks every article page for it)."""
-    for value in page.selector.xpath('//meta[@name="ContentSource" or @name="contentSource"]/@content').getall():
+    for value in select(page.selector, '//meta[@name="ContentSource" or @name="contentSource"]/@content'):
         if clean_space(value):
             return clean_space(value)
     return None

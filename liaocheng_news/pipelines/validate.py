@@ -1,4 +1,11 @@
-"""First stage: an item without url, title or body is dropped with a counted reason."""
+"""First stage: how each article was read is counted, and an item without url, title or body is
+dropped with a counted reason.
+
+Counted for every article a parser read: ``extraction/template/<template>`` (``lcxw/current``,
+``generic``) and ``extraction/check/<check>`` for each of its cross-checks
+(:mod:`liaocheng_news.parsers.crosscheck`: ``filled/…``, ``title_not_in_head``, and on the
+compared sample ``compared`` with ``disagree/…``, whose rate is ``disagree/<field>`` / ``compared``).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,11 @@ class ValidatePipeline:
         if not isinstance(item, Article):
             # any other item type is converted, so every later stage sees an Article
             item = Article(**ItemAdapter(item).asdict())
+        if item.template:  # read by a parser (an imported dump has no template)
+            stats = self.crawler.stats
+            stats.inc_value(f"extraction/template/{item.template}")
+            for check in item.extraction_checks:
+                stats.inc_value(f"extraction/check/{check}")
         if not (item.url or "").strip():
             raise drop(self.crawler, "missing_url", item)
         if not (item.title or "").strip():

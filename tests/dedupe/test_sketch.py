@@ -10,6 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liaocheng_news.dedupe import rules, sketch
 from tests.dedupe.labelled_pairs import SHORT_STORIES, TITLES, body, excerpt, seed_paragraphs, trim
@@ -192,3 +194,18 @@ def test_titles_agree_when_equal_nested_or_close():
     assert rules.titles_agree("聊城召开全市秋种工作会议", "市政府聊城召开全市秋种工作会议部署")
     assert rules.titles_agree("聊城召开全市秋种工作会议", "聊城召开秋种工作会议")
     assert not rules.titles_agree("聊城召开全市秋种工作会议", "临清轴承产业集群加快向高端迈进")
+
+
+_TITLE_CHARS = st.sampled_from(list("聊城市新闻ＡＢｃ０１２ABCxyz 7著瞭覆。！?;；\n·-—（）「」") + ["\U00020000", "\U0001F600", "é", "Ω"])
+
+
+@given(st.text(_TITLE_CHARS, max_size=40) | st.text(max_size=40))
+def test_a_title_is_keyed_as_the_content_is_classified(title):
+    """title_key and the title hash, read character by character, are the content's numpy
+    classification and segment hash of the same text."""
+    kind, kept = sketch._classify(title)
+    expected = kept[kind == sketch._KEEP].astype("<u4").tobytes().decode("utf-32-le")
+    assert sketch.title_key(title) == expected
+    chars = np.frombuffer(expected.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    whole = sketch._segment_hashes(chars, np.zeros(1, np.int64), np.full(1, chars.size), sketch._TITLE_DOMAIN)[0]
+    assert sketch._title_hash(expected) == int(whole)

@@ -239,12 +239,62 @@ def test_registry_maps_module_names_to_parsers() -> None:
         get_parser("no_such_portal")
 
 
-def test_the_character_class_table_says_what_common_hanzi_says_of_every_hanzi():
+def test_the_rare_hanzi_class_says_what_common_hanzi_says_of_every_hanzi():
     from liaocheng_news.parsers import encoding
 
-    table = encoding._classes()
+    rare = encoding._rare_hanzi()
     for cp in range(0x4E00, 0xA000):  # built from decoded byte pairs; checked code point by code point
-        expected = encoding._HANZI_COMMON if encoding._common_hanzi(chr(cp)) else encoding._HANZI_RARE
-        assert table[cp] == expected, hex(cp)
-    assert table[ord("的")] == encoding._HANZI_COMMON and table[ord("丟")] == encoding._HANZI_COMMON
-    assert table[ord("é")] == encoding._NOISE and table[ord("a")] == encoding._NOT_HANZI
+        assert (rare.fullmatch(chr(cp)) is None) == encoding._common_hanzi(chr(cp)), hex(cp)
+    assert rare.fullmatch("的") is None and rare.fullmatch("丟") is None and rare.fullmatch("a") is None
+
+
+def _by_the_definition(text: str) -> tuple[bool, float]:
+    """looks_like_mojibake and reading_score as their docstrings define them, character by character."""
+    from liaocheng_news.parsers import encoding
+
+    def chars(ranges):
+        return frozenset(chr(cp) for low, high in ranges for cp in range(low, high + 1))
+
+    noisy, odd_ones = chars(encoding._NOISE_RANGES), chars(encoding._ODD_RANGES)
+    noise = sum(c in noisy for c in text)
+    odd = sum(c in odd_ones for c in text)
+    hanzi = [c for c in text if 0x4E00 <= ord(c) <= 0x9FFF]
+    common = [encoding._common_hanzi(c) for c in hanzi]
+    first = common[:3000]
+    mojibake = noise > max(8, len(hanzi)) or (len(hanzi) >= 20 and sum(first) / len(first) < 0.7)
+    return mojibake, sum(common) / max(1, len(hanzi) + odd)
+
+
+def _decodings() -> list[str]:
+    """Every fixture, evidence and real page, read right and read wrong (each byte string decoded
+    by every codec the decoder tries that takes it, and double-encoded; their first 6,000
+    characters, all of them for the first pages), and a few made-up texts."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = sorted([*root.glob("tests/fixtures/*/*.html"), *root.glob("docs/evidence/*/*.html"),
+                    *Path("/work/shared/realpages/pages").glob("*.html")])
+    texts = [TEXT, TEXT * 200, "", "ascii only", "é" * 9 + TEXT[:8], "Ã¤Â¸Â­" * 40 + TEXT * 2]
+    for n, path in enumerate(files):
+        body = path.read_bytes()
+        read = []
+        for codec in ("utf-8", "gb18030", "big5hkscs", "cp1252", "latin-1"):
+            try:
+                read.append(body.decode(codec))
+            except UnicodeDecodeError:
+                continue
+        read.append(body.decode("latin-1").encode("utf-8").decode("utf-8"))  # double-encoded
+        texts.extend(read if n < 5 else [text[:6000] for text in read])
+    return texts
+
+
+def test_the_mojibake_check_and_reading_score_count_as_defined():
+    from liaocheng_news.parsers.encoding import reading_score
+
+    texts = _decodings()
+    assert len(texts) > 100
+    verdicts = [looks_like_mojibake(t) for t in texts]
+    assert 10 < sum(verdicts) < len(texts) - 10  # both answers are exercised
+    for text, verdict in zip(texts, verdicts, strict=True):
+        mojibake, score = _by_the_definition(text)
+        assert verdict == mojibake and reading_score(text) == pytest.approx(score, abs=1e-12), text[:80]

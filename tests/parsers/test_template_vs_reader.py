@@ -34,7 +34,7 @@ REPORTED = ("title", "published_at", "source", "authors", "editor", "reviewer")
 
 def _compare(fixture: Fixture) -> tuple[list[str], list[str]]:
     """(report lines, failures) for one fixture."""
-    article = get_parser(fixture.portal).parse(fixture.page())
+    article = get_parser(fixture.portal).parse(fixture.page(), compare=True)
     reading = read_page(fixture.page())
     lines: list[str] = []
     failures: list[str] = []

@@ -156,7 +156,7 @@ def test_a_template_title_the_head_does_not_name_is_counted_and_the_readers_is_u
     assert "filled/published_at" in article.extraction_checks
 
 
-def _read_with_info(info: str):
+def _read_with_info(info: str, compare: bool | None = None):
     """A page whose template reads its info line from ``div.info`` while the reader reads the
     visible line under the headline (``2026-03-02 09:10 来源:新聊城客户端``)."""
 
@@ -171,7 +171,7 @@ def _read_with_info(info: str):
     html = f"""<html><head><meta charset="utf-8"><title>聊城农村公路建设提速</title></head><body>
 <h1>聊城农村公路建设提速</h1><div class="meta">2026-03-02 09:10 来源:新聊城客户端</div>
 <div class="info">{info}</div><div class="body">{BODY_HTML}</div></body></html>"""
-    return Demo().parse(page("https://example.org/a.html", html))
+    return Demo().parse(page("https://example.org/a.html", html), compare=compare)
 
 
 def test_a_template_date_without_time_is_made_precise_by_the_reader_on_the_same_day() -> None:
@@ -181,10 +181,31 @@ def test_a_template_date_without_time_is_made_precise_by_the_reader_on_the_same_
 
 
 def test_fields_that_disagree_are_counted_and_the_templates_are_kept() -> None:
-    article = _read_with_info("来源:聊城日报 2025-12-30 08:00")
+    article = _read_with_info("来源:聊城日报 2025-12-30 08:00", compare=True)
     assert article.published_at == datetime(2025, 12, 30, 8, 0, tzinfo=SHANGHAI)
     assert article.source == "聊城日报"
-    assert {"disagree/published_at", "disagree/source"} <= set(article.extraction_checks)
+    assert {"compared", "disagree/published_at", "disagree/source"} <= set(article.extraction_checks)
+
+
+def test_a_page_outside_the_sample_is_read_the_same_without_the_comparison() -> None:
+    # the template gives every field: the reader has nothing to add, and off the sample its
+    # disagreement is not looked for; the article is the compared one's, less those checks
+    outside = _read_with_info("来源:聊城日报 2025-12-30 08:00", compare=False)
+    compared = _read_with_info("来源:聊城日报 2025-12-30 08:00", compare=True)
+    assert outside.extraction_checks == []
+    assert {**vars(outside), "extraction_checks": None} == {**vars(compared), "extraction_checks": None}
+
+
+def test_the_compared_sample_is_one_page_in_compare_every_chosen_by_url() -> None:
+    parser = _Demo()
+    urls = [f"https://example.org/news/{n}.html" for n in range(4000)]
+    picked = [url for url in urls if parser.compares(url)]
+    assert picked == [url for url in urls if parser.compares(url)]  # the same pages every time
+    assert 0.5 / parser.compare_every < len(picked) / len(urls) < 1.5 / parser.compare_every
+    html = f"""<html><head><meta charset="utf-8"><title>聊城农村公路建设提速</title></head><body>
+<h3>聊城农村公路建设提速</h3><div class="body">{BODY_HTML}</div></body></html>"""
+    checks = {url: parser.parse(page(url, html)).extraction_checks for url in urls[:64]}
+    assert [url for url in checks if "compared" in checks[url]] == [url for url in urls[:64] if parser.compares(url)]
 
 
 _BARE_TAG = re.compile(r"^[a-z][a-z0-9]*$")

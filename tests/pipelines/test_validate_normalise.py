@@ -50,3 +50,11 @@ def test_a_mirror_copy_is_repaired_and_says_so():
     result, _ = chain(article(title="產(chǎn)業(yè)鏈(liàn)發(fā)展", body=["聊城發(fā)展產(chǎn)業(yè)。"]))
     assert (result.title, result.body) == ("产业链发展", ["聊城发展产业。"])
     assert result.normalisation["converted_from_traditional"] > 0 and result.normalisation["annotations_removed"] == 7
+
+
+def test_how_each_article_was_read_is_counted():
+    _, stats = chain(article(template="lcxw/current", extraction_checks=["compared", "disagree/source", "filled/time"]))
+    assert stats.get_value("extraction/template/lcxw/current") == 1
+    assert [stats.get_value(f"extraction/check/{c}") for c in ("compared", "disagree/source", "filled/time")] == [1, 1, 1]
+    _, stats = chain(article(template=None, extraction="import"))
+    assert not any(key.startswith("extraction/") for key in stats.get_stats())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liaocheng_news.text.fields import (
     SHANGHAI,
@@ -148,6 +151,15 @@ def test_clean_space_collapses_nbsp_and_ideographic_space() -> None:
     assert clean_space("\u3000\u3000 聊城\u00a0 日报 ") == "聊城 日报"
 
 
+_BLANK_RUNS = re.compile(r"[\s\u00a0\u3000]+")
+_BLANKS_AND_TEXT = st.sampled_from([chr(c) for c in range(0x3100) if chr(c).isspace()] + list("ab聊城·、"))
+
+
+@given(st.text(_BLANKS_AND_TEXT, max_size=30) | st.text(max_size=30))
+def test_clean_space_is_the_blank_runs_made_one_space(text: str) -> None:
+    assert clean_space(text) == _BLANK_RUNS.sub(" ", text).strip()
+
+
 def test_parse_print_note_reads_edition_page_and_date() -> None:
     assert parse_print_note("2024年12月20日《聊城日报》2版") == {
         "edition": "聊城日报",
@@ -165,8 +177,6 @@ def test_parse_print_note_gives_none_without_a_note(text: str | None) -> None:
     assert parse_print_note(text) is None
 
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None)
