@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from liaocheng_news.db import migrate as migrations
-from liaocheng_news.db import stories
+from liaocheng_news.db import search, stories
 from liaocheng_news.db.server import ArchiveUnavailable, database_url
 from liaocheng_news.items import STORED_FIELDS, Article, fields_by
 
@@ -213,6 +213,7 @@ class Archive:
             # the story decision is serialised across processes; its lock comes before any row
             # lock, so two writers of the same URLs cannot deadlock
             await stories.lock(conn)
+            await conn.execute(search.STORE_WRITES)  # consumers (0004): the documents are written below
             await cur.execute(_SELECT_FOR_UPDATE, ([a.url for a in articles],))
             old = {r["url"]: r for r in await cur.fetchall()}
         unchanged = [a for a in articles if a.url in old and not _changed(old[a.url], a)]
@@ -238,6 +239,10 @@ class Archive:
                 await wcur.executemany(_INSERT, [
                     [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
                      a.fetched_at or now, a.fetched_at or now, now] for a in new])
+            if placed:  # consumers (0004): the search documents of the new and revised rows
+                await wcur.execute(search.UPSERT, search.upsert_params(
+                    [where[a.url][2] for a in placed], [a.published_at for a in placed],
+                    [search.search_keys(a.title, a.subtitle, a.body_text) for a in placed]))
             await stories.finish(conn, planned)
         results = []
         for a in articles:

@@ -107,8 +107,8 @@ def cmd_search(args, out: TextIO | None = None) -> int:
         archive = await _open_archive()
         try:
             async with archive.pool.connection() as conn:
-                terms = (await (await conn.execute("SELECT api.search_query(%s)", (args.query,))).fetchone())[0]
-                if terms is None:
+                terms = (await (await conn.execute("SELECT api.search_terms(%s)", (args.query,))).fetchone())[0]
+                if not terms:
                     raise UsageError("the query has no Chinese characters, letters or digits to search for")
                 hits = await search(conn, args.query, args.limit)
         finally:
