@@ -4,8 +4,8 @@ Migration 0004 indexes each article's text as a sorted array of 32-bit integer k
 ``article_search`` (GIN, ``@>``), one row per article, written only when the text changes.
 The SQL function ``api.search_document(title, subtitle, body)`` makes the same array (a
 trigger fills the row for writers other than the store, and the migration for older rows);
-this module makes it with numpy in a fraction of the time, so the store binds it
-(:data:`UPSERT`).  A test holds the two equal on random text.
+this module makes it with numpy in a fraction of the time, so the store writes it
+(:func:`claim`, :func:`write`).  A test holds the two equal on random text.
 
 Keys (all non-negative ``int4``):
 
@@ -23,6 +23,7 @@ makes no key: a one-character query term is checked on the text itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -45,23 +46,18 @@ _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ",
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
 )
-_FULL_WIDTH_ANY = re.compile("[０-９Ａ-Ｚａ-ｚ]")
-_WORD = re.compile("[A-Za-z0-9]+")
+_WORD = re.compile("[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]+")  # full-width letters and digits fold to ASCII: one word with them
+# each code point's Han number (-1: not Han); every code point above the BMP reads the last cell
+_HAN = np.full(0x10001, -1, dtype=np.int32)
+_HAN[0x3400:0x4DC0] = np.arange(0, 0x4DC0 - 0x3400)
+_HAN[0x4E00:0xA000] = np.arange(0x4E00 - 0x3400, 0xA000 - 0x3400)
+_HAN[0xF900:0xFB00] = np.arange(0x6C00, 0x6C00 + 0x200)
 _EMPTY = np.zeros(0, dtype=np.int32)
 
 
-def _han_numbers(cps: np.ndarray) -> np.ndarray:
-    """Each code point's Han number (0 … 0x6DFF), -1 for any other character."""
-    out = np.full(cps.shape, -1, dtype=np.int64)
-    main = (cps >= 0x3400) & (cps <= 0x9FFF) & ((cps <= 0x4DBF) | (cps >= 0x4E00))
-    out[main] = cps[main] - 0x3400
-    compat = (cps >= 0xF900) & (cps <= 0xFAFF)
-    out[compat] = cps[compat] - 0xF900 + 0x6C00
-    return out
-
-
+@functools.lru_cache(maxsize=1 << 16)
 def word_key(word: str) -> int:
-    """The key of a folded ASCII word (as SQL's api.search_document computes it)."""
+    """The key of a folded ASCII word (as SQL's api.search_keys computes it)."""
     return WORD_BASE | (int.from_bytes(hashlib.md5(word.encode("ascii")).digest()[:4], "big") & WORD_BITS)
 
 
@@ -69,21 +65,20 @@ def _keys(text: str) -> np.ndarray:
     """The keys of a text (unsorted, repeats included)."""
     if not text:
         return _EMPTY
-    if _FULL_WIDTH_ANY.search(text):  # rare; translate() costs more than the rest together
-        text = text.translate(_FULL_WIDTH)
-    han = _han_numbers(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64))
-    both = (han[:-1] >= 0) & (han[1:] >= 0)
-    pairs = (han[:-1][both] << 15) | han[1:][both]
-    words = [word_key(w.lower()) for w in _WORD.findall(text) if len(w) <= MAX_WORD]
-    if words:
-        pairs = np.concatenate([pairs, np.asarray(words, dtype=np.int64)])
-    return pairs.astype(np.int32)
+    han = _HAN.take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4"), mode="clip")
+    first, second = han[:-1], han[1:]
+    both = (first | second) >= 0  # neither is -1
+    pairs = (first[both] << 15) | second[both]
+    words = [word_key(w.translate(_FULL_WIDTH).lower()) for w in _WORD.findall(text) if len(w) <= MAX_WORD]
+    return np.concatenate([pairs, np.asarray(words, dtype=np.int32)]) if words else pairs
 
 
 def search_keys(title: str | None, subtitle: str | None, body: str | None) -> np.ndarray:
     """``article_search.tokens`` of an article: its keys, sorted and distinct (``int32``)."""
     head = _keys(f"{title or ''} {subtitle or ''}"[:HEADLINE_CHARS])
-    return np.unique(np.concatenate([head, head + np.int32(HEADLINE), _keys((body or "")[:BODY_CHARS])]))
+    keys = np.concatenate([head, head + np.int32(HEADLINE), _keys((body or "")[:BODY_CHARS])])
+    keys.sort()
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if keys.size else keys
 
 
 class Keys:
@@ -111,11 +106,12 @@ class _KeysDumper(adapt.Dumper):
 
 psycopg.adapters.register_dumper(Keys, _KeysDumper)
 
-# The store's statements (db/archive.py binds them; see migration 0004 for the table):
-# this transaction writes its own documents, so the fallback trigger leaves its rows alone ...
-STORE_WRITES = "SELECT set_config('liaocheng_news.search_by_store', 'on', true)"
-# ... and the documents of a batch, in one statement: every article's keys cut from one array.
-UPSERT = """
+# The store's part (db/archive.py): in its first statements, it says that this transaction
+# writes its own documents (the fallback trigger leaves its rows alone) ...
+_CLAIM = "SELECT set_config('liaocheng_news.search_by_store', 'on', true)"
+# ... and with its rows, the documents of a batch in one statement: each article's keys are a
+# slice of one array.
+_UPSERT = """
 INSERT INTO article_search (article_id, published_at, tokens)
 SELECT v.id, v.published_at, (%(keys)s::int4[])[v.lo:v.hi]
 FROM unnest(%(ids)s::bigint[], %(published)s::timestamptz[], %(lo)s::int[], %(hi)s::int[]) AS v(id, published_at, lo, hi)
@@ -123,11 +119,18 @@ ON CONFLICT (article_id) DO UPDATE SET published_at = EXCLUDED.published_at, tok
 """
 
 
-def upsert_params(ids: Sequence[int], published: Sequence, keys: Sequence[np.ndarray]) -> dict:
-    """:data:`UPSERT`'s parameters for articles ``ids`` with their publication times and keys."""
+async def claim(conn: psycopg.AsyncConnection) -> None:
+    """This transaction writes the search documents of the articles it writes (:func:`write`)."""
+    await conn.execute(_CLAIM)
+
+
+async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence) -> None:
+    """Write the documents of ``articles`` (new or with changed text), stored as rows ``ids``."""
+    if not articles:
+        return
+    keys = [search_keys(a.title, a.subtitle, a.body_text) for a in articles]
     sizes = np.fromiter((k.size for k in keys), dtype=np.int64, count=len(keys))
     hi = np.cumsum(sizes)
-    lo = hi - sizes + 1
-    flat = np.concatenate(keys) if len(keys) else _EMPTY
-    return {"keys": Keys(flat), "ids": bigint_array(ids), "published": list(published), "lo": bigint_array(lo),
-            "hi": bigint_array(hi)}
+    await cur.execute(_UPSERT, {"keys": Keys(np.concatenate(keys)), "ids": bigint_array(ids),
+                                "published": [a.published_at for a in articles],
+                                "lo": bigint_array(hi - sizes + 1), "hi": bigint_array(hi)})
