@@ -109,8 +109,9 @@ class Archive:
     # -- lifecycle ----------------------------------------------------------------------
     @classmethod
     async def open(cls, url: str | None = None, home: str | None = None, *, min_size: int = 1,
-                   max_size: int = 4, timeout: float = CONNECT_TIMEOUT) -> "Archive":
-        """Reach the archive, apply pending migrations, open a pool.
+                   max_size: int = 4, timeout: float = CONNECT_TIMEOUT, migrate: bool = True) -> "Archive":
+        """Reach the archive, apply pending migrations (unless ``migrate`` is false: a reader's
+        login may not, and reads only the ``api`` schema), open a pool.
 
         Raises :class:`ArchiveUnavailable` with a clear message when it cannot be reached.
         """
@@ -123,7 +124,7 @@ class Archive:
                 "Check LIAOCHENG_NEWS_DATABASE_URL, or unset it to use the embedded archive."
             ) from exc
         try:
-            applied = await migrations.migrate(conn)
+            applied = await migrations.migrate(conn) if migrate else None
             if applied:
                 logger.info("archive schema migrated: applied versions %s", applied)
         finally:
@@ -134,12 +135,12 @@ class Archive:
         return cls(url, pool)
 
     @classmethod
-    async def from_settings(cls, settings) -> "Archive":
+    async def from_settings(cls, settings, *, migrate: bool = True) -> "Archive":
         """The archive Scrapy ``settings`` name (LIAOCHENG_NEWS_DATABASE_URL, LIAOCHENG_NEWS_HOME,
         ARCHIVE_CONNECT_TIMEOUT): the crawl and the command line's checks open the same one."""
         return await cls.open(url=settings.get("LIAOCHENG_NEWS_DATABASE_URL"),
                               home=settings.get("LIAOCHENG_NEWS_HOME"),
-                              timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT"))
+                              timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT"), migrate=migrate)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -207,13 +208,14 @@ class Archive:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
         once, with its story id, in one pipeline with the stories' own writes."""
-        from liaocheng_news.db import stories  # with the first write: a crawl that finds nothing new needs no sketches
+        from liaocheng_news.db import search, stories  # with the first write: a crawl that finds nothing new needs no sketches
 
         cur = conn.cursor(row_factory=dict_row)
         async with conn.pipeline():
             # the story decision is serialised across processes; its lock comes before any row
             # lock, so two writers of the same URLs cannot deadlock
             await stories.lock(conn)
+            await search.claim(conn)  # consumers (0004): this transaction writes its search documents
             await cur.execute(_SELECT_FOR_UPDATE, ([a.url for a in articles],))
             old = {r["url"]: r for r in await cur.fetchall()}
         unchanged = [a for a in articles if a.url in old and not _changed(old[a.url], a)]
@@ -239,6 +241,8 @@ class Archive:
                 await wcur.executemany(_INSERT, [
                     [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
                      a.fetched_at or now, a.fetched_at or now, now] for a in new])
+            # consumers (0004): the search documents of the new and revised rows
+            await search.write(wcur, [where[a.url][2] for a in placed], placed)
             await stories.finish(conn, planned)
         results = []
         for a in articles:

@@ -1,75 +1,136 @@
-"""The search document of an article, made in Python: ``articles.search_vector``.
+"""The search keys of an article, made in Python: ``article_search.tokens``.
 
-Migration 0004 defines the document in SQL (``api.search_document(title, subtitle, body)``), and
-a trigger fills it for a row whose writer left it NULL.  That SQL walks the text a character at
-a time through the executor; this module makes the same document with numpy in a fraction of
-the time, so the store binds it instead (``search_vector = %s::tsvector``).  A test holds the two
-equal on random text.
+Migration 0004 indexes each article's text as a sorted array of 32-bit integer keys in
+``article_search`` (GIN, ``@>``), one row per article, written only when the text changes.
+The SQL function ``api.search_document(title, subtitle, body)`` makes the same array (a
+trigger fills the row for writers other than the store, and the migration for older rows);
+this module makes it with numpy in a fraction of the time, so the store writes it
+(:func:`claim`, :func:`write`).  A test holds the two equal on random text.
 
-Tokens: each pair of adjacent Han characters (U+4E00–U+9FFF, U+3400–U+4DBF, U+F900–U+FAFF); a
-Han character with no Han neighbour on its own; runs of ASCII letters and digits, lower-cased,
-of at most 64 characters (full-width letters and digits count as ASCII).  The headline (title,
-a space, the subtitle; first 1000 characters) gives weight-A lexemes at position 1 and the same
-lexemes marked ``~`` (so the index finds headline matches), the body (first 60000 characters)
-lexemes without positions.  The result is a ``tsvector`` literal:
-tokens never hold a quote, backslash, colon or space, so none needs quoting.
+Keys (all non-negative ``int4``):
+
+* a pair of adjacent Han characters (U+3400–U+4DBF, U+4E00–U+9FFF, U+F900–U+FAFF):
+  ``han(a) << 15 | han(b)``, where ``han`` numbers those characters from 0 (below 2^15);
+* an ASCII word (a run of letters and digits after folding: full-width letters and digits as
+  ASCII, lower case; at most :data:`MAX_WORD` characters): ``WORD_BASE`` plus 27 bits of the
+  MD5 of the word (two different words share a key about once in 134 million pairs);
+* the keys of the headline (title, a space, the subtitle; first :data:`HEADLINE_CHARS`
+  characters) a second time with :data:`HEADLINE` added, so the index finds headline matches.
+
+The body counts up to :data:`BODY_CHARS` characters.  A lone Han character (no Han neighbour)
+makes no key: a one-character query term is checked on the text itself.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+import struct
+from collections.abc import Sequence
 
 import numpy as np
+import psycopg
+from psycopg import adapt, pq
+
+from liaocheng_news.db.stories import bigint_array
 
 HEADLINE_CHARS = 1000
 BODY_CHARS = 60000
 MAX_WORD = 64
+HEADLINE = 1 << 30  # added to a headline key
+WORD_BASE = 0x38000000  # ASCII words: WORD_BASE + 27 bits (above every pair key)
+WORD_BITS = 0x07FFFFFF
 
 _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ",
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
 )
-_FULL_WIDTH_ANY = re.compile("[０-９Ａ-Ｚａ-ｚ]")
-_WORD = re.compile("[A-Za-z0-9]+")
+_WORD = re.compile("[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]+")  # full-width letters and digits fold to ASCII: one word with them
+# each code point's Han number (-1: not Han); every code point above the BMP reads the last cell
+_HAN = np.full(0x10001, -1, dtype=np.int32)
+_HAN[0x3400:0x4DC0] = np.arange(0, 0x4DC0 - 0x3400)
+_HAN[0x4E00:0xA000] = np.arange(0x4E00 - 0x3400, 0xA000 - 0x3400)
+_HAN[0xF900:0xFB00] = np.arange(0x6C00, 0x6C00 + 0x200)
+_EMPTY = np.zeros(0, dtype=np.int32)
 
 
-def _is_han(cps: np.ndarray) -> np.ndarray:
-    return (((cps >= 0x4E00) & (cps <= 0x9FFF)) | ((cps >= 0x3400) & (cps <= 0x4DBF))
-            | ((cps >= 0xF900) & (cps <= 0xFAFF)))
+@functools.lru_cache(maxsize=1 << 16)
+def word_key(word: str) -> int:
+    """The key of a folded ASCII word (as SQL's api.search_keys computes it)."""
+    return WORD_BASE | (int.from_bytes(hashlib.md5(word.encode("ascii")).digest()[:4], "big") & WORD_BITS)
 
 
-def _tokens(text: str) -> str:
-    """The text's tokens, space-separated, repeats included (``tsvector`` input merges them)."""
-    if _FULL_WIDTH_ANY.search(text):  # rare; translate() costs more than the rest together
-        text = text.translate(_FULL_WIDTH)
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    han = _is_han(cps)
-    parts = []
-    pairs = np.flatnonzero(han[:-1] & han[1:])
-    if pairs.size:
-        # each pair as three code points: first, second, space
-        out = np.empty((pairs.size, 3), dtype="<u4")
-        out[:, 0] = cps[pairs]
-        out[:, 1] = cps[pairs + 1]
-        out[:, 2] = 0x20
-        parts.append(out.tobytes().decode("utf-32-le"))
-    lone = han.copy()
-    lone[1:] &= ~han[:-1]
-    lone[:-1] &= ~han[1:]
-    singles = np.flatnonzero(lone)
-    if singles.size:
-        out = np.empty((singles.size, 2), dtype="<u4")
-        out[:, 0] = cps[singles]
-        out[:, 1] = 0x20
-        parts.append(out.tobytes().decode("utf-32-le"))
-    parts.extend(w.lower() + " " for w in _WORD.findall(text) if len(w) <= MAX_WORD)
-    return "".join(parts)
+def _keys(text: str) -> np.ndarray:
+    """The keys of a text (unsorted, repeats included)."""
+    if not text:
+        return _EMPTY
+    han = _HAN.take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4"), mode="clip")
+    first, second = han[:-1], han[1:]
+    both = (first | second) >= 0  # neither is -1
+    pairs = (first[both] << 15) | second[both]
+    words = [word_key(w.translate(_FULL_WIDTH).lower()) for w in _WORD.findall(text) if len(w) <= MAX_WORD]
+    return np.concatenate([pairs, np.asarray(words, dtype=np.int32)]) if words else pairs
 
 
-def search_document(title: str | None, subtitle: str | None, body: str | None) -> str:
-    """``articles.search_vector`` of an article, as ``tsvector`` input text."""
-    headline = f"{title or ''} {subtitle or ''}"[:HEADLINE_CHARS]
-    tokens = _tokens(headline)
-    weighted = tokens.replace(" ", ":1A ")
-    marked = "~" + tokens.replace(" ", " ~")[:-1] if tokens else ""
-    return weighted + marked + _tokens((body or "")[:BODY_CHARS])
+def search_keys(title: str | None, subtitle: str | None, body: str | None) -> np.ndarray:
+    """``article_search.tokens`` of an article: its keys, sorted and distinct (``int32``)."""
+    head = _keys(f"{title or ''} {subtitle or ''}"[:HEADLINE_CHARS])
+    keys = np.concatenate([head, head + np.int32(HEADLINE), _keys((body or "")[:BODY_CHARS])])
+    keys.sort()
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if keys.size else keys
+
+
+class Keys:
+    """An ``int4[]`` parameter from a numpy array, sent in binary (one copy, no text)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+
+
+class _KeysDumper(adapt.Dumper):
+    format = pq.Format.BINARY
+    oid = 1007  # int4[]
+
+    def dump(self, obj: Keys) -> bytes:
+        values = obj.values
+        if values.size == 0:
+            return struct.pack(">iiI", 0, 0, 23)
+        cells = np.empty((values.size, 2), dtype=">i4")
+        cells[:, 0] = 4  # each element: its length, then the value
+        cells[:, 1] = values
+        return struct.pack(">iiIii", 1, 0, 23, values.size, 1) + cells.tobytes()
+
+
+psycopg.adapters.register_dumper(Keys, _KeysDumper)
+
+# The store's part (db/archive.py): in its first statements, it says that this transaction
+# writes its own documents (the fallback trigger leaves its rows alone) ...
+_CLAIM = "SELECT set_config('liaocheng_news.search_by_store', 'on', true)"
+# ... and with its rows, the documents of a batch in one statement: each article's keys are a
+# slice of one array.
+_UPSERT = """
+INSERT INTO article_search (article_id, published_at, tokens)
+SELECT v.id, v.published_at, (%(keys)s::int4[])[v.lo:v.hi]
+FROM unnest(%(ids)s::bigint[], %(published)s::timestamptz[], %(lo)s::int[], %(hi)s::int[]) AS v(id, published_at, lo, hi)
+ON CONFLICT (article_id) DO UPDATE SET published_at = EXCLUDED.published_at, tokens = EXCLUDED.tokens
+"""
+
+
+async def claim(conn: psycopg.AsyncConnection) -> None:
+    """This transaction writes the search documents of the articles it writes (:func:`write`)."""
+    await conn.execute(_CLAIM)
+
+
+async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence) -> None:
+    """Write the documents of ``articles`` (new or with changed text), stored as rows ``ids``."""
+    if not articles:
+        return
+    keys = [search_keys(a.title, a.subtitle, a.body_text) for a in articles]
+    sizes = np.fromiter((k.size for k in keys), dtype=np.int64, count=len(keys))
+    hi = np.cumsum(sizes)
+    await cur.execute(_UPSERT, {"keys": Keys(np.concatenate(keys)), "ids": bigint_array(ids),
+                                "published": [a.published_at for a in articles],
+                                "lo": bigint_array(hi - sizes + 1), "hi": bigint_array(hi)})

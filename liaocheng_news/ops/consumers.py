@@ -13,6 +13,11 @@
 :func:`add_export_arguments` on the ``export`` parser (``cmd_export`` hands over to
 :func:`run_export` when :func:`wants_feed`), :func:`add_grant_reader_parser` on the ``db``
 subparsers.  Each ``run_*``/``cmd_*`` returns the exit status and writes errors as one line.
+
+Every one opens the archive its Scrapy settings name (``-s LIAOCHENG_NEWS_DATABASE_URL=…``,
+else the environment), as every other command does.  ``search`` and ``export --after`` read
+only the ``api`` schema and migrate nothing, so a consumer runs them with its read-only login;
+``db grant-reader`` is the operator's and migrates the archive first.
 """
 
 from __future__ import annotations
@@ -57,10 +62,46 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
-async def _open_archive():
-    from liaocheng_news.db.archive import Archive
+API_VERSION = 1  # the version of the api schema these commands read (api.version())
 
-    return await Archive.open(max_size=1)
+
+def _settings(args):
+    """The project's Scrapy settings with the command's ``-s NAME=VALUE`` on top: the archive
+    they name (LIAOCHENG_NEWS_DATABASE_URL, LIAOCHENG_NEWS_HOME) is the one every command opens."""
+    from liaocheng_news.ops.cli import _pairs, project_settings
+
+    return project_settings(_pairs(getattr(args, "set", None), "-s/--set"))
+
+
+def _add_settings_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                        help="Scrapy setting, e.g. LIAOCHENG_NEWS_DATABASE_URL=postgresql://reader@host/db")
+
+
+async def _open_for_reading(settings):
+    """The archive, for a command that only reads ``api``: nothing is migrated (a reader's
+    login may not), and an archive without the api this code reads is refused in one line."""
+    import psycopg
+
+    from liaocheng_news.db.archive import Archive
+    from liaocheng_news.db.server import ArchiveUnavailable
+
+    archive = await Archive.from_settings(settings, migrate=False)
+    try:
+        async with archive.pool.connection() as conn:
+            version = (await (await conn.execute("SELECT api.version()")).fetchone())[0]
+    except (psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedFunction):
+        version = None
+    except BaseException:
+        await archive.close()
+        raise
+    if version != API_VERSION:
+        await archive.close()
+        raise ArchiveUnavailable(
+            "the archive has no consumer api (schema version 4 or later): open it once with an operator's "
+            "command (e.g. liaocheng-news runs) to migrate it" if version is None else
+            f"the archive's api is version {version}; this liaocheng-news reads version {API_VERSION}")
+    return archive
 
 
 def _run(coro) -> int:
@@ -85,6 +126,7 @@ def add_search_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("query", help="words or phrases, all of which must occur, e.g. \"临清 轴承\"")
     p.add_argument("--limit", type=int, default=20, help="at most this many results (1–1000, default 20)")
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per result")
+    _add_settings_option(p)
     p.set_defaults(func=cmd_search)
     return p
 
@@ -104,11 +146,11 @@ def cmd_search(args, out: TextIO | None = None) -> int:
     async def go() -> int:
         if not 1 <= args.limit <= 1000:
             raise UsageError("--limit wants a number from 1 to 1000")
-        archive = await _open_archive()
+        archive = await _open_for_reading(_settings(args))
         try:
             async with archive.pool.connection() as conn:
-                terms = (await (await conn.execute("SELECT api.search_query(%s)", (args.query,))).fetchone())[0]
-                if terms is None:
+                terms = (await (await conn.execute("SELECT api.search_terms(%s)", (args.query,))).fetchone())[0]
+                if not terms:
                     raise UsageError("the query has no Chinese characters, letters or digits to search for")
                 hits = await search(conn, args.query, args.limit)
         finally:
@@ -218,7 +260,7 @@ def run_export(args, out: TextIO | None = None) -> int:
         filters = Filters(published_since=parse_time(args.published_since, "--published-since"),
                           published_until=parse_time(args.published_until, "--published-until"),
                           undated=args.undated, portal=getattr(args, "portal", None))
-        archive = await _open_archive()
+        archive = await _open_for_reading(_settings(args))
         try:
             async with archive.pool.connection() as conn:
                 count, last = await export_changes(conn, out, after, revisions=args.revisions, filters=filters,
@@ -241,6 +283,7 @@ def add_grant_reader_parser(db_subparsers) -> argparse.ArgumentParser:
         description=f"Create the login NAME in the read-only group liaocheng_news_reader, or set the password "
                     f"of such a login.  The password comes from {PASSWORD_VARIABLE}, or is asked twice.")
     p.add_argument("name", help="the login's name (lower-case letters, digits, _)")
+    _add_settings_option(p)
     p.set_defaults(func=cmd_grant_reader)
     return p
 
@@ -263,7 +306,9 @@ def cmd_grant_reader(args) -> int:
     async def go() -> int:
         check_name(args.name)
         password = check_password(_password())  # before any server starts
-        archive = await _open_archive()
+        from liaocheng_news.db.archive import Archive
+
+        archive = await Archive.from_settings(_settings(args))  # the operator's: migrated
         try:
             async with archive.pool.connection() as conn:
                 created = await grant_reader(conn, args.name, password)

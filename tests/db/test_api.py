@@ -8,7 +8,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from liaocheng_news.db import migrate as migrations
-from liaocheng_news.db.search import search_document
+from liaocheng_news.db.search import search_keys
 from tests.db.test_feed import _read, _with_archive, story_article
 from tests.helpers import article, run
 
@@ -47,10 +47,11 @@ def test_an_existing_archive_is_numbered_in_the_order_it_changed(empty_database_
                              "ORDER BY change_seq").fetchall()
         seqs = [r[0] for r in conn.execute("SELECT change_seq FROM articles UNION ALL "
                                            "SELECT change_seq FROM article_revisions ORDER BY 1")]
-        docs = conn.execute("SELECT title, subtitle, body, search_vector::text FROM articles").fetchall()
-        for title, subtitle, body, stored in docs:
-            assert stored == conn.execute("SELECT %s::tsvector::text",
-                                          (search_document(title, subtitle, body),)).fetchone()[0]
+        docs = conn.execute("SELECT a.title, a.subtitle, a.body, s.tokens, s.published_at IS NOT DISTINCT FROM "
+                            "a.published_at FROM articles a JOIN article_search s ON s.article_id = a.id").fetchall()
+        assert len(docs) == 3
+        for title, subtitle, body, stored, same_time in docs:
+            assert stored == search_keys(title, subtitle, body).tolist() and same_time
     assert order == [("article", ids["early"]), ("revision", ids["revised"]), ("article", ids["revised"]),
                      ("article", ids["late"])]
     assert seqs == [1, 2, 3, 4]

@@ -11,8 +11,8 @@ from liaocheng_news.db.roles import READER_GROUP, ReaderRoleError, grant_reader
 from tests.db.test_feed import _with_archive, story_article
 from tests.helpers import run
 
-INTERNAL_TABLES = ("articles", "article_revisions", "stories", "crawl_runs", "article_passages", "story_redirects",
-                   "schema_migrations")
+INTERNAL_TABLES = ("articles", "article_revisions", "article_search", "stories", "crawl_runs", "article_passages",
+                   "story_redirects", "schema_migrations")
 
 
 def _name():
@@ -64,7 +64,8 @@ def test_a_reader_reads_every_api_view_and_function(reader):
     "DELETE FROM public.crawl_runs",
     "TRUNCATE public.articles",
     "SELECT nextval('public.archive_change_seq')",
-    "SELECT public.archive_feed_next()",
+    "SELECT public.archive_feed_begin()",
+    "SELECT public.archive_search_tier('{1}', '{}', false, '{}', 5)",
     "SELECT public.archive_grant_reader_privileges()",
     "CREATE TABLE public.mine (x int)",
     "CREATE TABLE api.mine (x int)",

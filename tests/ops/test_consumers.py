@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     consumers.add_search_parser(sub)
     export = sub.add_parser("export")
+    export.add_argument("-s", "--set", action="append")  # cli.py's with_settings
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--portal")
     export.add_argument("--stories", action="store_true")
@@ -30,8 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cli(*argv: str) -> tuple[int, str]:
-    args = _parser().parse_args(argv)
+def _cli(url: str, *argv: str) -> tuple[int, str]:
+    """A command on the archive at ``url``, named the way any command can be told (``-s``)."""
+    args = _parser().parse_args([*argv, "-s", f"LIAOCHENG_NEWS_DATABASE_URL={url}"])
     if args.command == "db":
         return args.func(args), ""
     out = io.StringIO()
@@ -40,7 +42,7 @@ def _cli(*argv: str) -> tuple[int, str]:
 
 @pytest.fixture
 def archive(archive_url, monkeypatch):
-    monkeypatch.setenv("LIAOCHENG_NEWS_DATABASE_URL", archive_url)
+    monkeypatch.delenv("LIAOCHENG_NEWS_DATABASE_URL", raising=False)  # -s names it
     return archive_url
 
 
@@ -53,13 +55,13 @@ def _store(url, articles):
 def test_search_prints_ranked_results_with_snippets(archive, capsys):
     hit = article(body=["今年临清市的轴承出口增长了两成。"] * 2, title="临清轴承走向世界")
     _store(archive, [hit, story_article(1)])
-    code, out = _cli("search", "临清 轴承")
+    code, out = _cli(archive, "search", "临清 轴承")
     assert code == 0
     assert hit.title in out and hit.url in out and "«临清»市的«轴承»" in out
-    code, out = _cli("search", "临清 轴承", "--json", "--limit", "5")
+    code, out = _cli(archive, "search", "临清 轴承", "--json", "--limit", "5")
     (record,) = [json.loads(line) for line in out.splitlines()]
     assert record["url"] == hit.url and record["rank"] == 1.0 and record["published_at"].endswith("+08:00")
-    code, out = _cli("search", "没有这篇")
+    code, out = _cli(archive, "search", "没有这篇")
     assert (code, out) == (0, "") and "nothing found" in capsys.readouterr().err
 
 
@@ -71,14 +73,14 @@ def test_search_prints_ranked_results_with_snippets(archive, capsys):
     (("export", "--after", "0", "--stories"), "--stories"),
 ])
 def test_bad_options_exit_64_with_one_line(archive, capsys, argv, message):
-    code, out = _cli(*argv)
+    code, out = _cli(archive, *argv)
     err = capsys.readouterr().err
     assert code == 64 and out == "" and message in err and err.count("\n") == 1
 
 
 def test_export_after_streams_changes_in_order_and_resumes_exactly(archive, capsys, tmp_path):
     _store(archive, [story_article(1), story_article(2)])
-    code, out = _cli("export", "--after", "0")
+    code, out = _cli(archive, "export", "--after", "0")
     records = [json.loads(line) for line in out.splitlines()]
     last = records[-1]["change_seq"]
     assert code == 0 and [r["kind"] for r in records] == ["article", "article"]
@@ -87,7 +89,7 @@ def test_export_after_streams_changes_in_order_and_resumes_exactly(archive, caps
 
     revised = story_article(1, subtitle="更正")
     _store(archive, [revised, story_article(3)])
-    code, out = _cli("export", "--after", str(last), "--revisions")
+    code, out = _cli(archive, "export", "--after", str(last), "--revisions")
     again = [json.loads(line) for line in out.splitlines()]
     # the batch keeps the old version and revises the known URL, then inserts the new one
     assert [(r["kind"], r["url"]) for r in again] == [
@@ -99,35 +101,35 @@ def test_export_after_streams_changes_in_order_and_resumes_exactly(archive, caps
 def test_seq_file_keeps_a_consumers_place(archive, capsys, tmp_path):
     seq_file = tmp_path / "last_seq"
     _store(archive, [story_article(1)])
-    code, first = _cli("export", "--seq-file", str(seq_file))
+    code, first = _cli(archive, "export", "--seq-file", str(seq_file))
     assert code == 0 and len(first.splitlines()) == 1
     mark = int(seq_file.read_text())
     assert mark == json.loads(first)["change_seq"]
-    code, nothing = _cli("export", "--seq-file", str(seq_file))
+    code, nothing = _cli(archive, "export", "--seq-file", str(seq_file))
     assert (code, nothing) == (0, "") and int(seq_file.read_text()) == mark
     _store(archive, [story_article(2)])
-    code, second = _cli("export", "--seq-file", str(seq_file), "--format", "csv")
+    code, second = _cli(archive, "export", "--seq-file", str(seq_file), "--format", "csv")
     header, *rows = csv.reader(io.StringIO(second))
     assert code == 0 and header[:3] == ["kind", "id", "url"] and len(rows) == 1
     assert dict(zip(header, rows[0]))["body"] == story_article(2).body_text
     assert int(seq_file.read_text()) > mark
     seq_file.write_text("garbage\n")
-    assert _cli("export", "--seq-file", str(seq_file))[0] == 64
+    assert _cli(archive, "export", "--seq-file", str(seq_file))[0] == 64
 
 
 def test_grant_reader_from_the_environment(archive, monkeypatch, capsys):
     name = "consumer_cli_test"
     monkeypatch.setenv(consumers.PASSWORD_VARIABLE, "from-the-environment")
     try:
-        assert _cli("db", "grant-reader", name)[0] == 0
+        assert _cli(archive, "db", "grant-reader", name)[0] == 0
         assert "created the read-only login" in capsys.readouterr().err
-        assert _cli("db", "grant-reader", name)[0] == 0
+        assert _cli(archive, "db", "grant-reader", name)[0] == 0
         assert "updated" in capsys.readouterr().err
         with psycopg.connect(archive) as conn:
             assert conn.execute("SELECT pg_has_role(%s, 'liaocheng_news_reader', 'MEMBER')", (name,)).fetchone()[0]
         monkeypatch.delenv(consumers.PASSWORD_VARIABLE)
         monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal to ask on
-        assert _cli("db", "grant-reader", name)[0] == 64
+        assert _cli(archive, "db", "grant-reader", name)[0] == 64
         assert consumers.PASSWORD_VARIABLE in capsys.readouterr().err
     finally:
         with psycopg.connect(archive, autocommit=True) as conn:
@@ -136,11 +138,17 @@ def test_grant_reader_from_the_environment(archive, monkeypatch, capsys):
 
 def test_grant_reader_refuses_a_bad_name(archive, monkeypatch, capsys):
     monkeypatch.setenv(consumers.PASSWORD_VARIABLE, "long-enough")
-    assert _cli("db", "grant-reader", "postgres")[0] == 64
+    assert _cli(archive, "db", "grant-reader", "postgres")[0] == 64
     assert "reserved" in capsys.readouterr().err
 
 
-def test_an_unreachable_archive_exits_2(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("LIAOCHENG_NEWS_DATABASE_URL", f"postgresql://nobody@/nothing?host={tmp_path}&connect_timeout=2")
-    assert _cli("search", "临清")[0] == 2
+def test_an_unreachable_archive_exits_2(tmp_path, capsys):
+    assert _cli(f"postgresql://nobody@/nothing?host={tmp_path}&connect_timeout=2", "search", "临清")[0] == 2
     assert "cannot reach the archive database" in capsys.readouterr().err
+
+
+def test_reading_commands_never_migrate_and_refuse_an_archive_without_the_api(empty_database_url, capsys):
+    assert _cli(empty_database_url, "export", "--after", "0")[0] == 2
+    assert "no consumer api" in capsys.readouterr().err
+    with psycopg.connect(empty_database_url) as conn:  # left as it was
+        assert conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None

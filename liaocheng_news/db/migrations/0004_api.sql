@@ -2,7 +2,7 @@
 --
 --   * the change feed: change_seq on articles and article_revisions, in commit order, with a
 --     NOTIFY on channel liaocheng_news_changes after each committed write;
---   * Chinese search with no extension: character bigrams in a GIN-indexed tsvector;
+--   * Chinese search with no extension: character-pair keys in a GIN index (article_search);
 --   * the schema `api` (version 1), the consumers' contract: views and functions only;
 --   * the read-only group role liaocheng_news_reader (USAGE on api, nothing on the tables).
 --
@@ -16,59 +16,128 @@
 -- Every insert of an article, every write of a consumer-visible column of an article (a content
 -- revision, a move to another story; not a last_seen touch), every flip of a story's canonical
 -- copy (both copies), and every revision row takes the next value of archive_change_seq.
--- Values are handed out under a transaction-level advisory lock held until commit, so a
--- transaction that takes a value has waited for every earlier one to commit or roll back:
--- whenever a reader sees change_seq N committed, it already sees every committed row below N.
--- A consumer that remembers the highest change_seq it read and asks for `change_seq > last`
--- later never misses a row and never reads one twice.  Writers hold the lock from their first
--- write to commit (the store already serialises batches with the placement lock, taken first).
--- A row written twice in one transaction keeps the number it took first.
+--
+-- Why the numbers are in commit order: a number is taken only by a transaction that holds the
+-- feed lock (advisory key 7311992015, transaction-level, so held until commit or rollback):
+--   * inserts take it from the column default, after a statement trigger took the lock
+--     (articles_feed_lock, article_revisions_feed_lock: before the statement's first row);
+--   * updates of consumer-visible columns take it in a row trigger, after the same statement
+--     trigger (articles_feed_update renumbers a row whose writer left change_seq as it was);
+--   * canonical flips take it in the stories trigger, which takes the lock itself.
+-- So a transaction that takes a number has waited for every transaction that took one before
+-- it to end: whenever a reader sees change_seq N committed, it already sees every committed row
+-- below N.  A consumer that remembers the highest change_seq it read and asks for
+-- `change_seq > last` later never misses a row and never reads one twice.  The rule for writers:
+-- never set change_seq yourself and never call nextval('archive_change_seq'); write the tables
+-- and let the defaults and triggers number the rows (Archive.store does exactly that).  The
+-- store holds its placement lock (7311992004) from its first statement; the feed lock comes
+-- after it, so the two locks are always taken in that order.
+--
+-- Cost: a statement trigger that finds the lock taken does not run (its WHEN is false), and a
+-- row insert pays only the default's nextval, so a batch pays for the lock once.
 
 CREATE SEQUENCE archive_change_seq AS bigint CACHE 1;  -- CACHE 1: values in the order taken
 COMMENT ON SEQUENCE archive_change_seq IS
-    'change_seq of articles and article_revisions; taken only through archive_feed_next()';
+    'change_seq of articles and article_revisions; taken only under the feed lock (see migration 0004)';
 
 ALTER TABLE articles ADD COLUMN change_seq bigint;
 ALTER TABLE article_revisions ADD COLUMN change_seq bigint;
 
--- The search document: headline bigrams (weight A) and body bigrams (weight D, no positions).
-ALTER TABLE articles ADD COLUMN search_vector tsvector;
-
--- The first value this transaction took (kept in a transaction-local setting): every value at or
--- above it was taken by this transaction, since the lock is held until commit.
+-- The first number this transaction can take (set when it takes the feed lock, kept in a
+-- transaction-local setting): every number at or above it was taken by this transaction.
 CREATE FUNCTION archive_feed_first() RETURNS bigint
-    LANGUAGE sql VOLATILE PARALLEL RESTRICTED
+    LANGUAGE sql STABLE PARALLEL RESTRICTED
     AS $$ SELECT nullif(current_setting('liaocheng_news.feed_first', true), '')::bigint $$;
 
-CREATE FUNCTION archive_feed_next() RETURNS bigint
+CREATE FUNCTION archive_feed_begin() RETURNS void
     LANGUAGE plpgsql VOLATILE
     AS $$
 DECLARE
-    seq bigint;
+    last bigint;
+    called boolean;
 BEGIN
     PERFORM pg_advisory_xact_lock(7311992015);  -- the feed lock: held until commit
-    seq := nextval('archive_change_seq');
     IF archive_feed_first() IS NULL THEN
-        PERFORM set_config('liaocheng_news.feed_first', seq::text, true);
+        SELECT last_value, is_called INTO last, called FROM archive_change_seq;
+        PERFORM set_config('liaocheng_news.feed_first', (CASE WHEN called THEN last + 1 ELSE last END)::text, true);
     END IF;
-    PERFORM set_config('liaocheng_news.feed_last', seq::text, true);
-    RETURN seq;
 END
 $$;
-COMMENT ON FUNCTION archive_feed_next() IS
-    'The next change_seq, under the feed lock (advisory key 7311992015, held until commit)';
+COMMENT ON FUNCTION archive_feed_begin() IS
+    'Takes the feed lock (advisory key 7311992015, held until commit) and notes the first change_seq this transaction can take';
+
+CREATE FUNCTION archive_feed_lock() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM archive_feed_begin();
+    RETURN NULL;
+END
+$$;
+
+-- A consumer-visible column changed and the writer left change_seq as it was: the next number.
+CREATE FUNCTION archive_articles_renumber() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.change_seq := nextval('archive_change_seq');
+    RETURN NEW;
+END
+$$;
+
+-- A story's canonical copy changed: both copies' is_canonical changed, so both re-enter the feed
+-- (a copy numbered by this transaction already keeps its number).
+CREATE FUNCTION archive_stories_canonical() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    flipped bigint[];
+BEGIN
+    SELECT array_agg(x.id) INTO flipped
+    FROM old_stories o JOIN new_stories n ON n.id = o.id
+    CROSS JOIN LATERAL unnest(ARRAY[o.canonical_article_id, n.canonical_article_id]) AS x(id)
+    WHERE o.canonical_article_id IS DISTINCT FROM n.canonical_article_id AND x.id IS NOT NULL;
+    IF flipped IS NOT NULL THEN
+        PERFORM archive_feed_begin();
+        UPDATE articles SET change_seq = nextval('archive_change_seq')
+        WHERE id = ANY (flipped) AND change_seq < archive_feed_first();
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- One notification per committed transaction that took numbers: a deferred trigger queued for
+-- the row that took the transaction's first number sends, at commit, the last number taken
+-- (the sequence's last value: nobody else can take one while this transaction holds the lock).
+CREATE FUNCTION archive_feed_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('liaocheng_news_changes', (SELECT last_value FROM archive_change_seq)::text);
+    RETURN NULL;
+END
+$$;
 
 
 -- == Chinese search, with no extension ==========================================================
--- Tokens: each pair of adjacent Han characters (CJK unified ideographs U+4E00–U+9FFF, extension A
--- U+3400–U+4DBF, compatibility U+F900–U+FAFF); a Han character with no Han neighbour on its own;
--- runs of ASCII letters and digits (lower-cased, at most 64 characters; full-width letters and
--- digits count as ASCII).  Everything else separates tokens.  The headline (title and subtitle,
--- first 1000 characters) gives weight-A lexemes at position 1 and the same lexemes marked '~' (an
--- index lookup of headline matches); the body (first 60000 characters) gives lexemes without
--- positions (weight D when ranked).
--- liaocheng_news/db/search.py computes the same document in the store's process (much cheaper
--- than this SQL); a test holds the two equal.  This SQL version fills rows the store did not.
+-- Each article's text becomes a sorted array of integer keys in article_search.tokens (GIN):
+--   * each pair of adjacent Han characters (CJK unified ideographs U+4E00–U+9FFF, extension A
+--     U+3400–U+4DBF, compatibility U+F900–U+FAFF): han(a) * 32768 + han(b), where han(c) is
+--     c - 0x3400, or c - 0xF900 + 0x6C00 for the compatibility ideographs (all below 32768);
+--   * each ASCII word (a run of letters and digits, full-width ones as ASCII, lower-cased, at
+--     most 64 characters): 939524096 (0x38000000) plus the low 27 bits of the first four bytes
+--     of its MD5;
+--   * the keys of the headline (title, a space, subtitle; first 1000 characters) a second time
+--     plus 1073741824 (2^30), so the index finds headline matches.
+-- The body counts up to its first 60000 characters.  A query matches an article whose keys hold
+-- every key of the query; a one-character Han term is looked for in the text itself.
+-- The store computes the same array in Python (liaocheng_news/db/search.py; a test holds the two
+-- equal) and writes the row with the article; a trigger fills it for any other writer.
+--
+-- The document lives in its own narrow table, written only when the text (or the publication
+-- time) changes: touches, story moves and canonical flips rewrite the article row but never the
+-- document or its index entries.  The keys are stored out of line (TOAST), so the table's own
+-- rows are small and a search that orders many matches by time reads few pages.
 
 CREATE SCHEMA api;
 COMMENT ON SCHEMA api IS
@@ -90,131 +159,74 @@ $$;
 COMMENT ON FUNCTION api.search_fold(text) IS
     'Full-width letters and digits as ASCII, ASCII letters lower-cased (keeps the length)';
 
-CREATE FUNCTION api.search_tokens(t text) RETURNS text[]
+CREATE FUNCTION api.search_keys(t text) RETURNS integer[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
     WITH f AS (SELECT api.search_fold(t) AS t)
     SELECT ARRAY(
-        SELECT DISTINCT tok FROM (
-            SELECT CASE WHEN nx_han THEN cur || nx ELSE cur END
-            FROM f, unnest(string_to_array(f.t, NULL), (string_to_array(f.t, NULL))[2:],
-                           '{NULL}'::text[] || string_to_array(f.t, NULL)) AS x(cur, nx, prv),
-                 LATERAL (SELECT coalesce((ascii(nx) BETWEEN 19968 AND 40959 OR ascii(nx) BETWEEN 13312 AND 19903 OR ascii(nx) BETWEEN 63744 AND 64255), false) AS nx_han,
-                                 coalesce((ascii(prv) BETWEEN 19968 AND 40959 OR ascii(prv) BETWEEN 13312 AND 19903 OR ascii(prv) BETWEEN 63744 AND 64255), false) AS prv_han) AS k
-            WHERE (ascii(cur) BETWEEN 19968 AND 40959 OR ascii(cur) BETWEEN 13312 AND 19903 OR ascii(cur) BETWEEN 63744 AND 64255) AND (nx_han OR NOT prv_han)
+        SELECT DISTINCT k FROM (
+            SELECT (CASE WHEN a >= 63744 THEN a - 36096 ELSE a - 13312 END) * 32768
+                   + CASE WHEN b >= 63744 THEN b - 36096 ELSE b - 13312 END
+            FROM f, regexp_matches(f.t, '[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}', 'g') AS m,
+                 generate_series(1, length(m[1]) - 1) AS i,
+                 LATERAL (SELECT ascii(substr(m[1], i, 1)) AS a, ascii(substr(m[1], i + 1, 1)) AS b) AS c
             UNION ALL
-            SELECT m[1] FROM f, regexp_matches(f.t, '[a-z0-9]+', 'g') AS m WHERE length(m[1]) <= 64
-        ) AS s(tok)
-        ORDER BY tok)
+            SELECT 939524096 | (('x' || left(md5(m[1]), 8))::bit(32)::integer & 134217727)
+            FROM f, regexp_matches(f.t, '[a-z0-9]+', 'g') AS m
+            WHERE length(m[1]) <= 64
+        ) AS x(k)
+        ORDER BY k)
 $$;
-COMMENT ON FUNCTION api.search_tokens(text) IS
-    'The search tokens of a text: Han character bigrams, lone Han characters, lower-cased ASCII words';
+COMMENT ON FUNCTION api.search_keys(text) IS
+    'The search keys of a text, sorted: Han character pairs and ASCII words (see migration 0004); '
+    'a query matches an article whose document (api.search_document) holds all of its keys';
 
-CREATE FUNCTION api.search_document(title text, subtitle text, body text) RETURNS tsvector
+CREATE FUNCTION api.search_document(title text, subtitle text, body text) RETURNS integer[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT (coalesce((SELECT string_agg(tok || ':1A ~' || tok, ' ')
-                      FROM unnest(api.search_tokens(left(coalesce(title, '') || ' ' || coalesce(subtitle, ''), 1000))) AS tok), '')
-            || ' ' || array_to_string(api.search_tokens(left(coalesce(body, ''), 60000)), ' '))::tsvector
+    WITH h AS (SELECT api.search_keys(left(coalesce(title, '') || ' ' || coalesce(subtitle, ''), 1000)) AS k)
+    SELECT ARRAY(SELECT DISTINCT x FROM (
+        SELECT unnest(h.k) FROM h
+        UNION ALL SELECT unnest(h.k) + 1073741824 FROM h
+        UNION ALL SELECT unnest(api.search_keys(left(coalesce(body, ''), 60000)))) AS d(x)
+        ORDER BY x)
 $$;
 COMMENT ON FUNCTION api.search_document(text, text, text) IS
-    'The search document of an article (articles.search_vector): headline tokens with weight A and again '
-    'marked ~ (so the index finds headline matches), body tokens';
+    'The search document of an article: the keys of its headline and body, and the headline''s keys '
+    'again plus 2^30 (headline matches); sorted';
 
-CREATE FUNCTION api.search_query(query text) RETURNS tsquery
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
-    SELECT nullif(string_agg(quote_literal(tok) || CASE WHEN length(tok) = 1 AND ascii(tok) > 127 THEN ':*' ELSE '' END,
-                             ' & '), '')::tsquery
-    FROM unnest(api.search_tokens(query)) AS tok
-$$;
-COMMENT ON FUNCTION api.search_query(text) IS
-    'The tsquery of a search: every token of the query (a lone Han character as a prefix); NULL when it has none';
+CREATE TABLE article_search (
+    article_id   bigint PRIMARY KEY,  -- articles.id (no foreign key: a trigger removes the row with the article)
+    published_at timestamptz,         -- the article's, for the newest-first order of search
+    tokens       integer[] NOT NULL   -- api.search_document(title, subtitle, body)
+) WITH (toast_tuple_target = 128);
+ALTER TABLE article_search ALTER COLUMN tokens SET STORAGE EXTERNAL;  -- out of line, not compressed
+COMMENT ON TABLE article_search IS
+    'The search document of each article (migration 0004): written with the article''s text, by the store '
+    '(liaocheng_news/db/search.py) or the trigger articles_search_*';
 
-CREATE FUNCTION api.search_headline_query(query text) RETURNS tsquery
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
-    SELECT nullif(string_agg(quote_literal('~' || tok) || CASE WHEN length(tok) = 1 AND ascii(tok) > 127 THEN ':*' ELSE '' END,
-                             ' & '), '')::tsquery
-    FROM unnest(api.search_tokens(query)) AS tok
-$$;
-COMMENT ON FUNCTION api.search_headline_query(text) IS
-    'The tsquery of a search in headlines only: every token of the query marked ~ (see api.search_document)';
-
-
--- == Triggers: the feed number, the search document, the notification ===========================
-
-CREATE FUNCTION archive_articles_insert() RETURNS trigger
+-- A writer other than the store (which writes the documents itself and says so with the setting
+-- liaocheng_news.search_by_store): the document made in SQL.
+CREATE FUNCTION archive_search_fill() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    NEW.change_seq := archive_feed_next();
-    IF NEW.search_vector IS NULL THEN  -- a store that computed it binds it (db/search.py)
-        NEW.search_vector := api.search_document(NEW.title, NEW.subtitle, NEW.body);
-    END IF;
-    RETURN NEW;
-END
-$$;
-
--- Fires only for UPDATEs that set one of the listed columns (not for last_seen touches).
-CREATE FUNCTION archive_articles_update() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF OLD.change_seq < coalesce(archive_feed_first(), 9223372036854775807) THEN
-        NEW.change_seq := archive_feed_next();
-    ELSE
-        NEW.change_seq := OLD.change_seq;  -- numbered by this transaction already
-    END IF;
-    RETURN NEW;
-END
-$$;
-
--- Fires only for UPDATEs that set the title, subtitle or body (a content revision): the document
--- is made again unless the statement set a new one.
-CREATE FUNCTION archive_articles_search() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF NEW.search_vector IS NOT DISTINCT FROM OLD.search_vector
-       AND (NEW.title, NEW.subtitle, NEW.body) IS DISTINCT FROM (OLD.title, OLD.subtitle, OLD.body) THEN
-        NEW.search_vector := api.search_document(NEW.title, NEW.subtitle, NEW.body);
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-CREATE FUNCTION archive_revisions_insert() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    NEW.change_seq := archive_feed_next();
-    RETURN NEW;
-END
-$$;
-
--- A story's canonical copy changed: both copies' is_canonical changed, so both re-enter the feed.
-CREATE FUNCTION archive_stories_canonical() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    UPDATE articles SET change_seq = archive_feed_next()
-    WHERE id IN (OLD.canonical_article_id, NEW.canonical_article_id)
-      AND change_seq < coalesce(archive_feed_first(), 9223372036854775807);
+    INSERT INTO article_search (article_id, published_at, tokens)
+    VALUES (NEW.id, NEW.published_at, api.search_document(NEW.title, NEW.subtitle, NEW.body))
+    ON CONFLICT (article_id) DO UPDATE SET published_at = EXCLUDED.published_at, tokens = EXCLUDED.tokens;
     RETURN NULL;
 END
 $$;
 
--- One notification per committed transaction that took feed numbers: a deferred trigger queued
--- for the row that took the transaction's first number sends, at commit, the last number taken.
-CREATE FUNCTION archive_feed_notify() RETURNS trigger
+CREATE FUNCTION archive_search_drop() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    PERFORM pg_notify('liaocheng_news_changes', current_setting('liaocheng_news.feed_last', true));
+    DELETE FROM article_search WHERE article_id = OLD.id;
     RETURN NULL;
 END
 $$;
+
 
 -- == Filling the new columns of an existing archive ==============================================
 -- Existing rows are numbered in the order they changed: a revision row when it was superseded,
@@ -227,34 +239,38 @@ FROM (SELECT 0 AS kind, id, superseded_at AS at FROM article_revisions
 
 UPDATE article_revisions r SET change_seq = b.seq
 FROM archive_feed_backfill b WHERE b.kind = 0 AND b.id = r.id;
-UPDATE articles a SET change_seq = b.seq, search_vector = api.search_document(a.title, a.subtitle, a.body)
+UPDATE articles a SET change_seq = b.seq
 FROM archive_feed_backfill b WHERE b.kind = 1 AND b.id = a.id;
 SELECT setval('archive_change_seq', greatest((SELECT max(seq) FROM archive_feed_backfill), 1),
               (SELECT count(*) FROM archive_feed_backfill) > 0);
+INSERT INTO article_search (article_id, published_at, tokens)
+SELECT id, published_at, api.search_document(title, subtitle, body) FROM articles;
 
-ALTER TABLE articles ALTER COLUMN change_seq SET NOT NULL;
-ALTER TABLE article_revisions ALTER COLUMN change_seq SET NOT NULL;
+ALTER TABLE articles ALTER COLUMN change_seq SET DEFAULT nextval('archive_change_seq'),
+                     ALTER COLUMN change_seq SET NOT NULL;
+ALTER TABLE article_revisions ALTER COLUMN change_seq SET DEFAULT nextval('archive_change_seq'),
+                              ALTER COLUMN change_seq SET NOT NULL;
 CREATE UNIQUE INDEX articles_change_seq ON articles (change_seq);
 CREATE UNIQUE INDEX article_revisions_change_seq ON article_revisions (change_seq);
-CREATE INDEX articles_first_seen ON articles (first_seen);
-CREATE INDEX articles_last_changed ON articles (last_changed);
-CREATE INDEX articles_search ON articles USING gin (search_vector);
-CREATE INDEX articles_published_order ON articles (published_at DESC NULLS LAST, id DESC);  -- search's walk
+CREATE INDEX article_search_tokens ON article_search USING gin (tokens);
+CREATE INDEX article_search_recent ON article_search (published_at DESC NULLS LAST, article_id DESC);
 
-CREATE TRIGGER articles_feed_insert BEFORE INSERT ON articles
-    FOR EACH ROW EXECUTE FUNCTION archive_articles_insert();
+-- the consumer-visible columns of articles (all but last_seen, content_chars and change_seq)
+CREATE TRIGGER articles_feed_lock
+    BEFORE INSERT OR UPDATE OF url, portal, channel, title, subtitle, published_at, source, authors, editor, reviewer,
+                               body, images, edition, page_no, page_name, extraction, template, normalisation,
+                               content_hash, story_id, revision, first_seen, last_changed, crawl_run_id
+    ON articles FOR EACH STATEMENT WHEN (archive_feed_first() IS NULL) EXECUTE FUNCTION archive_feed_lock();
 CREATE TRIGGER articles_feed_update
     BEFORE UPDATE OF url, portal, channel, title, subtitle, published_at, source, authors, editor, reviewer,
                      body, images, edition, page_no, page_name, extraction, template, normalisation,
                      content_hash, story_id, revision, first_seen, last_changed, crawl_run_id
-    ON articles FOR EACH ROW EXECUTE FUNCTION archive_articles_update();
-CREATE TRIGGER articles_search_update BEFORE UPDATE OF title, subtitle, body ON articles
-    FOR EACH ROW EXECUTE FUNCTION archive_articles_search();
-CREATE TRIGGER article_revisions_feed_insert BEFORE INSERT ON article_revisions
-    FOR EACH ROW EXECUTE FUNCTION archive_revisions_insert();
-CREATE TRIGGER stories_feed_canonical AFTER UPDATE OF canonical_article_id ON stories
-    FOR EACH ROW WHEN (OLD.canonical_article_id IS DISTINCT FROM NEW.canonical_article_id)
-    EXECUTE FUNCTION archive_stories_canonical();
+    ON articles FOR EACH ROW WHEN (NEW.change_seq = OLD.change_seq) EXECUTE FUNCTION archive_articles_renumber();
+CREATE TRIGGER article_revisions_feed_lock BEFORE INSERT ON article_revisions
+    FOR EACH STATEMENT WHEN (archive_feed_first() IS NULL) EXECUTE FUNCTION archive_feed_lock();
+CREATE TRIGGER stories_feed_canonical AFTER UPDATE ON stories
+    REFERENCING OLD TABLE AS old_stories NEW TABLE AS new_stories
+    FOR EACH STATEMENT EXECUTE FUNCTION archive_stories_canonical();
 CREATE CONSTRAINT TRIGGER articles_feed_notify AFTER INSERT OR UPDATE ON articles
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (NEW.change_seq = archive_feed_first())
@@ -263,6 +279,17 @@ CREATE CONSTRAINT TRIGGER article_revisions_feed_notify AFTER INSERT ON article_
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (NEW.change_seq = archive_feed_first())
     EXECUTE FUNCTION archive_feed_notify();
+
+CREATE TRIGGER articles_search_insert AFTER INSERT ON articles
+    FOR EACH ROW WHEN (coalesce(current_setting('liaocheng_news.search_by_store', true), '') <> 'on')
+    EXECUTE FUNCTION archive_search_fill();
+CREATE TRIGGER articles_search_update AFTER UPDATE OF title, subtitle, body, published_at ON articles
+    FOR EACH ROW WHEN (coalesce(current_setting('liaocheng_news.search_by_store', true), '') <> 'on'
+                       AND (OLD.title, OLD.subtitle, OLD.body, OLD.published_at)
+                           IS DISTINCT FROM (NEW.title, NEW.subtitle, NEW.body, NEW.published_at))
+    EXECUTE FUNCTION archive_search_fill();
+CREATE TRIGGER articles_search_delete AFTER DELETE ON articles
+    FOR EACH ROW EXECUTE FUNCTION archive_search_drop();
 
 
 -- == The api views ==================================================================================
@@ -418,7 +445,7 @@ CREATE FUNCTION api.search_terms(query text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
     SELECT ARRAY(SELECT DISTINCT m[1] FROM regexp_matches(api.search_fold(query),
-                     E'[\\u4e00-\\u9fff\\u3400-\\u4dbf\\uf900-\\ufaff]+|[a-z0-9]+', 'g') AS m
+                     '[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]+|[a-z0-9]+', 'g') AS m
                  ORDER BY 1)
 $$;
 COMMENT ON FUNCTION api.search_terms(text) IS
@@ -457,42 +484,102 @@ $$;
 COMMENT ON FUNCTION api.search_snippet(text, text, integer) IS
     'About width characters of the body around the first occurrence of a query term, terms marked «…»';
 
--- One tier of a search: ids of canonical copies matching q, newest first, at most lim, none of skip.
--- Two ways, chosen by the planner's estimate m of the matches among t articles: the GIN index finds
--- every match, each is fetched (~3 us) and they are sorted; or the newest w = 3 x lim x t / m rows
--- (at most 3000) are tested one by one (~15 us: the document is read) and hold lim matches.  The
--- second is cheaper when m^2 > 15 x lim x t (a common word: m > 17000 of a million for lim 20).
--- When the newest rows hold fewer than lim (the estimate was high), the index finds them all.
-CREATE FUNCTION archive_search_tier(q tsquery, skip bigint[], lim integer) RETURNS bigint[]
-    LANGUAGE plpgsql VOLATILE  -- EXPLAIN runs only in a volatile function
+-- Of candidate ids in their order: the canonical copies, not in skip, holding every one-character
+-- term (lone) in the headline (or anywhere), at most lim.
+CREATE FUNCTION archive_search_keep(ids bigint[], lone text[], headline boolean, skip bigint[], lim integer)
+    RETURNS bigint[]
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(array_agg(x.id ORDER BY x.i), '{}') FROM (
+        SELECT o.id, o.i FROM unnest(ids) WITH ORDINALITY AS o(id, i)
+        JOIN articles a ON a.id = o.id
+        JOIN stories s ON s.id = a.story_id AND s.canonical_article_id = a.id
+        WHERE o.id <> ALL (skip)
+          AND NOT EXISTS (SELECT 1 FROM unnest(lone) AS c(ch)
+                          WHERE strpos(left(coalesce(a.title, '') || ' ' || coalesce(a.subtitle, ''), 1000), c.ch) = 0
+                            AND (headline OR strpos(left(coalesce(a.body, ''), 60000), c.ch) = 0))
+        ORDER BY o.i LIMIT lim) AS x
+$$;
+
+-- One tier of a search: ids of canonical copies whose document holds every key (and whose text
+-- every one-character term), newest first (published_at, NULLs last, then id), none of skip, at
+-- most lim.  Two ways to the same answer:
+--   walk:  read the newest rows in order and test each document (~10 us a row: it is read);
+--   index: every match from the GIN index, ordered by time (~1 us a match: a narrow row).
+-- The newest PROBE rows are always tested: a common query is answered there.  Otherwise the share
+-- d of matches among them says which way is cheaper for the rest: walking on needs about
+-- want / d rows, the index about d x total matches (WALK_COST: a walked row costs that many index
+-- matches).  A walk that ends short goes to the index.  Keys empty (one-character terms only):
+-- there is nothing to look up, every row is tested, newest first, in growing windows.
+CREATE FUNCTION archive_search_tier(keys integer[], lone text[], headline boolean, skip bigint[], lim integer)
+    RETURNS bigint[]
+    LANGUAGE plpgsql STABLE
     SET enable_seqscan = off
     AS $$
 DECLARE
-    plan json;
-    expected float8;
-    total float8;
-    w integer;
+    probe constant integer := 256;
+    walk_cost constant float8 := 12;
+    hits bigint[];
+    seen integer;
     found bigint[];
+    total float8;
+    density float8;
+    want integer;
+    w integer;
+    walked integer := 0;
 BEGIN
-    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE search_vector @@ $1' INTO plan USING q;
-    expected := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
-    SELECT greatest(reltuples, 1) INTO total FROM pg_class WHERE oid = 'articles'::regclass;
-    IF expected * expected > 15 * lim * total THEN
-        w := least(3000, ceil(3 * lim * total / expected))::integer;
-        SELECT array_agg(a.id ORDER BY a.published_at DESC NULLS LAST, a.id DESC) INTO found
-        FROM (SELECT n.id, n.published_at, n.story_id, n.search_vector FROM articles n
-              ORDER BY n.published_at DESC NULLS LAST, n.id DESC LIMIT w) AS a
-        JOIN stories s ON s.id = a.story_id AND s.canonical_article_id = a.id
-        WHERE a.search_vector @@ q AND a.id <> ALL(skip);
-        IF cardinality(found) >= lim THEN
-            RETURN found[1:lim];
+    IF cardinality(keys) = 0 THEN
+        found := '{}';
+        w := probe;
+        LOOP
+            SELECT coalesce(array_agg(x.article_id ORDER BY x.published_at DESC NULLS LAST, x.article_id DESC), '{}'), count(*)
+            INTO hits, seen
+            FROM (SELECT s.article_id, s.published_at FROM article_search s
+                  ORDER BY s.published_at DESC NULLS LAST, s.article_id DESC OFFSET walked LIMIT w) AS x;
+            found := found || archive_search_keep(hits, lone, headline, skip, lim - cardinality(found));
+            EXIT WHEN cardinality(found) >= lim OR seen < w;
+            walked := walked + w;
+            w := w * 4;
+        END LOOP;
+        RETURN found;
+    END IF;
+
+    SELECT coalesce(array_agg(x.article_id ORDER BY x.published_at DESC NULLS LAST, x.article_id DESC)
+                    FILTER (WHERE x.tokens @> keys), '{}'), count(*)
+    INTO hits, seen
+    FROM (SELECT s.article_id, s.published_at, s.tokens FROM article_search s
+          ORDER BY s.published_at DESC NULLS LAST, s.article_id DESC LIMIT probe) AS x;
+    found := archive_search_keep(hits, lone, headline, skip, lim);
+    IF cardinality(found) >= lim OR seen < probe THEN
+        RETURN found;
+    END IF;
+
+    want := lim - cardinality(found);
+    density := (cardinality(hits) + 0.5) / probe;
+    SELECT greatest(reltuples, probe) INTO total FROM pg_class WHERE oid = 'article_search'::regclass;
+    IF want / density * walk_cost < density * total THEN
+        w := ceil(3 * want / density)::integer;
+        SELECT coalesce(array_agg(x.article_id ORDER BY x.published_at DESC NULLS LAST, x.article_id DESC)
+                        FILTER (WHERE x.tokens @> keys), '{}'), count(*)
+        INTO hits, seen
+        FROM (SELECT s.article_id, s.published_at, s.tokens FROM article_search s
+              ORDER BY s.published_at DESC NULLS LAST, s.article_id DESC OFFSET probe LIMIT w) AS x;
+        found := found || archive_search_keep(hits, lone, headline, skip, want);
+        IF cardinality(found) >= lim OR seen < w THEN
+            RETURN found;
         END IF;
     END IF;
-    SELECT coalesce(array_agg(x.id ORDER BY x.published_at DESC NULLS LAST, x.id DESC), '{}') INTO found
-    FROM (SELECT a.id, a.published_at FROM articles a
-          JOIN stories s ON s.id = a.story_id AND s.canonical_article_id = a.id
-          WHERE a.search_vector @@ q AND a.id <> ALL(skip)
-          ORDER BY a.published_at DESC NULLS LAST, a.id DESC LIMIT lim) AS x;
+
+    w := 2 * lim + 16;
+    LOOP
+        WITH m AS MATERIALIZED (SELECT s.article_id, s.published_at FROM article_search s WHERE s.tokens @> keys)
+        SELECT coalesce(array_agg(c.article_id ORDER BY c.published_at DESC NULLS LAST, c.article_id DESC), '{}')
+        INTO hits
+        FROM (SELECT article_id, published_at FROM m ORDER BY published_at DESC NULLS LAST, article_id DESC LIMIT w) AS c;
+        found := archive_search_keep(hits, lone, headline, skip, lim);
+        EXIT WHEN cardinality(found) >= lim OR cardinality(hits) < w;
+        w := w * 8;
+    END LOOP;
     RETURN found;
 END
 $$;
@@ -502,35 +589,36 @@ $$;
 CREATE FUNCTION api.search(query text, lim integer DEFAULT 20)
     RETURNS TABLE (article_id bigint, story_id bigint, url text, portal text, title text,
                    published_at timestamptz, rank real, snippet text, change_seq bigint)
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, public
     AS $$
 DECLARE
-    q tsquery := api.search_query(query);
+    keys integer[] := api.search_keys(coalesce(query, ''));
+    lone text[] := ARRAY(SELECT t FROM unnest(api.search_terms(coalesce(query, ''))) AS t WHERE t !~ '[a-z0-9]' AND length(t) = 1);
     n integer := least(greatest(coalesce(lim, 20), 0), 1000);
     headline bigint[];
-    rest bigint[];
+    rest bigint[] := '{}';
 BEGIN
-    IF q IS NULL OR n = 0 THEN
+    IF n = 0 OR (cardinality(keys) = 0 AND cardinality(lone) = 0) THEN
         RETURN;
     END IF;
-    headline := archive_search_tier(api.search_headline_query(query), '{}', n);
+    headline := archive_search_tier(ARRAY(SELECT k + 1073741824 FROM unnest(keys) AS k), lone, true, '{}', n);
     IF cardinality(headline) < n THEN
-        rest := archive_search_tier(q, headline, n - cardinality(headline));
+        rest := archive_search_tier(keys, lone, false, headline, n - cardinality(headline));
     END IF;
     RETURN QUERY
         SELECT a.id, a.story_id, a.url, a.portal, a.title, a.published_at,
                CASE WHEN o.i <= cardinality(headline) THEN 1 ELSE 0 END::real,
                api.search_snippet(a.body, query), a.change_seq
-        FROM unnest(headline || coalesce(rest, '{}')) WITH ORDINALITY AS o(id, i)
+        FROM unnest(headline || rest) WITH ORDINALITY AS o(id, i)
         JOIN articles a ON a.id = o.id
         ORDER BY o.i;
 END
 $$;
 COMMENT ON FUNCTION api.search(text, integer) IS
-    'Canonical copies matching every token of the query (Chinese: character bigrams, so 临清市 needs 临清 and 清市), '
-    'best first: rank 1 (every term in the title or subtitle) before rank 0 (in the text), newest first within '
-    'each; at most lim (≤ 1000) rows, each with a snippet';
+    'Canonical copies holding every term of the query (a Chinese term: each pair of adjacent characters, so '
+    '临清市 needs 临清 and 清市; one character: that character), best first: rank 1 (every term in the title or '
+    'subtitle) before rank 0 (in the text), newest first within each; at most lim (≤ 1000) rows, each with a snippet';
 
 
 -- == The read-only role ==================================================================================
@@ -541,9 +629,10 @@ COMMENT ON FUNCTION api.search(text, integer) IS
 -- archive_grant_reader_privileges() (grant-reader does both).
 
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION archive_feed_first(), archive_feed_next(), archive_articles_insert(), archive_search_tier(tsquery, bigint[], integer),
-    archive_articles_update(), archive_articles_search(), archive_revisions_insert(), archive_stories_canonical(),
-    archive_feed_notify() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION archive_feed_first(), archive_feed_begin(), archive_feed_lock(), archive_articles_renumber(),
+    archive_stories_canonical(), archive_feed_notify(), archive_search_fill(), archive_search_drop(),
+    archive_search_keep(bigint[], text[], boolean, bigint[], integer),
+    archive_search_tier(integer[], text[], boolean, bigint[], integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION story_live_id(bigint) FROM PUBLIC;  -- 0002's; consumers use api.story_ids
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
