@@ -41,7 +41,7 @@ def replay_crawl(*args: str, url: str, home, replay_dir, env: dict | None = None
     environ = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
                "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", **(env or {})}
     result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "--no-seed",
-                             "--replay", str(replay_dir), *args],
+                             "--replay-dir", str(replay_dir), *args],
                             env=environ, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
     return result

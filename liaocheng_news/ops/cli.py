@@ -392,10 +392,10 @@ def cmd_runs(args) -> int:
         for r in runs:
             print(json.dumps({k: _iso(v) for k, v in r.items()}, ensure_ascii=False, default=str))
         return 0
-    print(_summary_header(f"{'id':>5} {'spider':<16} {'started (' + SHANGHAI.key + ')':<24} {'status':<10}"))
+    print(_summary_header(f"{'id':>5} {'spider':<16} {'started (' + SHANGHAI.key + ')':<24} {'status':<12}"))
     for r in runs:
         started = r["started_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        print(f"{r['id']:>5} {r['spider']:<16} {started:<24} {r['status']:<10}" + _summary_figures(r["stats"] or {}))
+        print(f"{r['id']:>5} {r['spider']:<16} {started:<24} {r['status']:<12}" + _summary_figures(r["stats"] or {}))
     return 0
 
 
