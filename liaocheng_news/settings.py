@@ -164,12 +164,12 @@ LOG_LEVEL = _env("LIAOCHENG_NEWS_LOG_LEVEL", "INFO")
 
 # --- Operations: outcomes, stopping, alerts, the console, status (issue 17) -------------------
 # extensions.stop: a stop asked by a signal (liaocheng_news.shutdown) drops every request after
-# it, first of all downloader middlewares (no page fetched, no browser launched once stopping)
+# it, the last downloader middleware before the download (no page fetched, no browser launched)
 EXTENSIONS = {**EXTENSIONS, "liaocheng_news.extensions.stop.StopRequest": 100}
-DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "liaocheng_news.extensions.stop.StopGateMiddleware": 1}
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "liaocheng_news.extensions.stop.StopGateMiddleware": 990}
 # liaocheng_news.shutdown: seconds a stopped crawl has to close its runs and write (or spool) its
 # last batch before it is ended anyway (a second signal ends it at once)
-STOP_GRACE_SECONDS = float(_env("LIAOCHENG_NEWS_STOP_GRACE_SECONDS", "3.5"))
+STOP_GRACE_SECONDS = float(_env("LIAOCHENG_NEWS_STOP_GRACE_SECONDS", "3"))
 # Scrapy: `scrapy crawl` (what scrapyd runs) is liaocheng_news.commands.crawl: a run's status
 # sets the process's exit status (outcomes.EXIT_CODES), so scrapyd sees failed and degraded jobs
 COMMANDS_MODULE = "liaocheng_news.commands"

@@ -4,8 +4,9 @@
 stop; the stat ``interrupted`` names the signal, so the run closes as ``interrupted``
 (:mod:`liaocheng_news.outcomes`).  When the stop is asked, the requests waiting in the
 downloader's queues (for their host's politeness delay) are dropped, and
-:class:`StopGateMiddleware`, the first downloader middleware, drops every request that comes
-after: no page is fetched and no browser is launched once a stop was asked.  Backoff sleeps
+:class:`StopGateMiddleware` drops every request that comes
+after (the last middleware before the download): no page is fetched and no browser is
+launched once a stop was asked.  Backoff sleeps
 (:mod:`liaocheng_news.middlewares.backoff`) end at once and give up their retry.
 """
 
@@ -75,7 +76,8 @@ class StopRequest:
 
 
 class StopGateMiddleware:
-    """The first downloader middleware: after a stop, every request is dropped (IgnoreRequest)."""
+    """The last downloader middleware before the download: after a stop, every request is dropped
+    (IgnoreRequest), also one that was held up by an earlier middleware (robots.txt) meanwhile."""
 
     def __init__(self, stop: StopRequest):
         self.stop = stop

@@ -291,10 +291,12 @@ def cmd_crawl(args) -> int:
             except (TypeError, ValueError) as exc:
                 _die(f"{name}: {exc}", EXIT_USAGE)
             spiders.append((cls, kwargs))
+        check_database_url(settings)
+        screen = _screen(settings, "crawl", args.verbose)  # before the archive check: it logs too
         if _archive_is_empty(settings) and not args.no_seed:
             print("the archive is empty: importing the seed corpus first", file=sys.stderr)
             spiders.insert(0, (loader.load("import"), {}))  # the packaged seed corpus
-        return run_spiders(settings, spiders, _screen(settings, "crawl", args.verbose))
+        return run_spiders(settings, spiders, screen)
     finally:
         if server:
             server.stop()
@@ -310,12 +312,13 @@ def cmd_import(args) -> int:
     if not files:
         _die("no .txt dumps found in the given paths", EXIT_NO_INPUT)
     settings = project_settings(_pairs(args.set, "-s/--set"))
+    check_database_url(settings)
+    screen = _screen(settings, "import", args.verbose)
     _archive_is_empty(settings)
     from scrapy.spiderloader import SpiderLoader
 
     spider = SpiderLoader.from_settings(settings).load("import")
-    return run_spiders(settings, [(spider, {"paths": [str(p) for p in files]})],
-                       _screen(settings, "import", args.verbose))
+    return run_spiders(settings, [(spider, {"paths": [str(p) for p in files]})], screen)
 
 
 # -- reading the archive ------------------------------------------------------------------------
