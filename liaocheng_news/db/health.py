@@ -24,10 +24,10 @@ FROM crawl_runs WHERE spider = ANY(%(portals)s) ORDER BY spider, id DESC
 
 _RUN_FIGURES = """
 SELECT spider, count(*) AS runs,
-       coalesce(sum((stats->>'pages_fetched')::bigint), 0) AS pages,
-       coalesce(sum((stats->>'errors')::bigint), 0) AS errors,
-       coalesce(sum((stats->>'articles_fetched')::bigint), 0) AS articles,
-       coalesce(sum((stats->>'fallback_extractions')::bigint), 0) AS fallbacks
+       coalesce(sum((stats->>'pages_fetched')::bigint), 0)::bigint AS pages,
+       coalesce(sum((stats->>'errors')::bigint), 0)::bigint AS errors,
+       coalesce(sum((stats->>'articles_fetched')::bigint), 0)::bigint AS articles,
+       coalesce(sum((stats->>'fallback_extractions')::bigint), 0)::bigint AS fallbacks
 FROM crawl_runs
 WHERE spider = ANY(%(portals)s) AND started_at > now() - make_interval(days => %(days)s) AND status <> 'running'
 GROUP BY spider

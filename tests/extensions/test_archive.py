@@ -81,3 +81,35 @@ def test_an_unreachable_archive_stops_the_crawl_once_with_a_reason(tmp_path):
     first, again, stopped = run(crawl())
     assert again is first and stopped.reason == "archive_unavailable"
     assert "cannot reach the archive" in ext.crawler.stats.get_value("archive_unavailable")
+
+
+def test_runs_left_running_by_a_dead_process_of_this_host_are_closed_as_interrupted(archive_url):
+    import os
+    import subprocess
+    import sys
+
+    from liaocheng_news.db import runs
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    gone = int(dead.stdout)  # a pid that existed and ended
+    host = runs.this_host()
+    with psycopg.connect(archive_url) as conn:
+        ids = [conn.execute("INSERT INTO crawl_runs (spider, host, pid) VALUES (%s, %s, %s) RETURNING id",
+                            values).fetchone()[0]
+               for values in (("lcxw", host, gone), ("lcxw", host, os.getpid()), ("lcxw", "other-host", gone),
+                              ("lcxw", host, None))]
+
+    async def close():
+        from liaocheng_news.db.archive import Archive
+
+        async with await Archive.open(archive_url) as archive:
+            return await runs.close_stale_runs(archive.pool)
+
+    assert run(close()) == [ids[0]]  # the live process, another host's run and an unknown pid stay
+    with psycopg.connect(archive_url) as conn:
+        rows = dict(conn.execute("SELECT id, status FROM crawl_runs").fetchall())
+        detail = conn.execute("SELECT stats->>'status_detail' FROM crawl_runs WHERE id = %s", (ids[0],)).fetchone()[0]
+    assert [rows[i] for i in ids] == ["interrupted", "running", "running", "running"]
+    assert "its process ended" in detail
+    assert runs.process_alive(os.getpid()) and not runs.process_alive(gone)
