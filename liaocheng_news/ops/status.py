@@ -153,6 +153,20 @@ def cmd_status(args) -> int:
     return EXIT_ATTENTION if attention else 0
 
 
+def cmd_alert(args) -> int:
+    """Send one alert (what an OnFailure= unit runs): MESSAGE, and stdin's text as its details."""
+    from liaocheng_news.ops.cli import _pairs, project_settings
+
+    settings = project_settings(_pairs(args.set, "-s/--set"))
+    details = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()[-8000:]
+    if not alerts.configured(settings):
+        print(f"liaocheng-news: no alert sent (set LIAOCHENG_NEWS_ALERT_COMMAND or _WEBHOOK): {args.message}",
+              file=sys.stderr)
+        return 1
+    body = alerts.payload(args.event, args.message, **({"details": details} if details else {}))
+    return 0 if alerts.send(settings, body) else 1
+
+
 def add_parser(subparsers, parents=()) -> None:
     p = subparsers.add_parser(
         "status", parents=list(parents), help="each portal's health; exit 1 when one needs attention",
@@ -162,3 +176,11 @@ def add_parser(subparsers, parents=()) -> None:
     p.add_argument("--alert", action="store_true",
                    help="also send an alert (LIAOCHENG_NEWS_ALERT_COMMAND / _WEBHOOK) when a portal needs attention")
     p.set_defaults(func=cmd_status)
+
+    p = subparsers.add_parser(
+        "alert", parents=list(parents), help="send an alert (stdin: its details); for OnFailure= units",
+        description="Send MESSAGE (and the text on stdin as its details) to LIAOCHENG_NEWS_ALERT_COMMAND / "
+                    "LIAOCHENG_NEWS_ALERT_WEBHOOK. Exit 1 when it could not be delivered or none is configured.")
+    p.add_argument("message")
+    p.add_argument("--event", default="manual", help="the payload's event (default: manual)")
+    p.set_defaults(func=cmd_alert)

@@ -162,3 +162,20 @@ def test_an_undeliverable_alert_does_not_change_the_crawl(archive_url, tmp_path)
     with psycopg.connect(archive_url) as conn:
         status, stats = conn.execute("SELECT status, stats FROM crawl_runs").fetchone()
     assert status == "failed" and stats["alerts/failed"] == 1
+
+
+def test_the_alert_command_of_an_onfailure_unit(archive_url, tmp_path):
+    """deploy/liaocheng-news-alert@.service pipes a failed unit's journal into `liaocheng-news alert`."""
+    payload = tmp_path / "alert.json"
+    environ = {**os.environ, "LIAOCHENG_NEWS_HOME": str(tmp_path),
+               "LIAOCHENG_NEWS_ALERT_COMMAND": f"{sys.executable} -c '{RECORDER}' {payload}"}
+    sent = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "alert", "--event", "unit_failed",
+                           "liaocheng-news-crawl.service failed"], input="exit status 1\nevery portal failed\n",
+                          env=environ, capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 0, sent.stderr
+    body = json.loads(payload.read_text(encoding="utf-8"))
+    assert body["event"] == "unit_failed" and body["message"] == "liaocheng-news-crawl.service failed"
+    assert "every portal failed" in body["details"]
+    unit = (ROOT / "deploy" / "liaocheng-news-crawl.service").read_text(encoding="utf-8")
+    assert "OnFailure=liaocheng-news-alert@%n.service" in unit
+    assert "liaocheng-news alert --event unit_failed" in (ROOT / "deploy" / "liaocheng-news-alert@.service").read_text()
