@@ -14,7 +14,6 @@ recorded pages instead, as ``crawl`` says it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass, field

@@ -9,17 +9,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import psutil
 import psycopg
-import pytest
 
-from liaocheng_news.db.server import stop_embedded
 from liaocheng_news.ops.replay import ReplayServer
+from tests.db.test_server import reachable_home  # noqa: F401 - the fixture: a home the embedded server may use
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -196,25 +194,6 @@ def test_a_second_sigint_ends_at_once_and_the_next_crawl_closes_the_runs_and_spo
         assert conn.execute("SELECT count(*), max(revision) FROM articles").fetchone() == (5, 1)
 
 
-@pytest.fixture
-def embedded_home():
-    """A home whose embedded PostgreSQL the test starts (through a crawl) and stops."""
-    base = Path(tempfile.mkdtemp(prefix="lcn-ops-"))
-    base.chmod(0o711)
-    home = base / "home"
-    home.mkdir(mode=0o711)
-    yield home
-    from liaocheng_news.db import layout
-
-    pgdata = layout.find_data_dir(home)
-    if pgdata.is_dir():
-        stop_embedded(pgdata)
-    from liaocheng_news.db.server import delete_data
-
-    delete_data(home)
-    shutil.rmtree(base, ignore_errors=True)
-
-
 def _postmaster(home: Path) -> int | None:
     from liaocheng_news.db import layout, postmaster
 
@@ -222,28 +201,28 @@ def _postmaster(home: Path) -> int | None:
     return info.pid if info else None
 
 
-def test_a_killed_crawl_leaves_its_postmaster_which_the_next_crawl_adopts_and_stops(embedded_home, tmp_path):
+def test_a_killed_crawl_leaves_its_postmaster_which_the_next_crawl_adopts_and_stops(reachable_home, tmp_path):
     """kill -9 of a crawl leaves the embedded PostgreSQL running (a killed process runs no
     clean-up); the next command adopts it (db.server), closes the run the dead crawl left open,
     and stops the server when it is done."""
     replay = site(tmp_path, "achie")
     crawl = Crawl("--replay-dir", str(replay), "achie", "-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False",
-                  home=embedded_home)
+                  home=reachable_home)
     crawl.wait_for(lambda c: c.articles() >= 1)
     crawl.proc.send_signal(signal.SIGKILL)
     crawl.finish()
-    orphan = _postmaster(embedded_home)
+    orphan = _postmaster(reachable_home)
     assert orphan is not None and psutil.pid_exists(orphan)
-    env = {**os.environ, "LIAOCHENG_NEWS_HOME": str(embedded_home), "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
+    env = {**os.environ, "LIAOCHENG_NEWS_HOME": str(reachable_home), "LIAOCHENG_NEWS_LOG_LEVEL": "INFO"}
     env.pop("LIAOCHENG_NEWS_DATABASE_URL", None)
     again = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "--no-seed", "--replay-dir",
                             str(replay), "achie"], env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
-    log = (embedded_home / "logs" / "crawl.log").read_text(encoding="utf-8")
+    log = (reachable_home / "logs" / "crawl.log").read_text(encoding="utf-8")
     assert f"adopting the PostgreSQL of" in log and f"(pid {orphan})" in log
     assert "closed 1 run(s) left running by processes that ended" in log
     assert "closed 1 run(s) left running" in again.stderr  # the console says so too
     deadline = time.monotonic() + 30
     while psutil.pid_exists(orphan) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not psutil.pid_exists(orphan) and _postmaster(embedded_home) is None
+    assert not psutil.pid_exists(orphan) and _postmaster(reachable_home) is None
