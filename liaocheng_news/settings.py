@@ -195,3 +195,36 @@ PAGE_MAX_ELEMENTS = 20_000
 PAGE_MAX_TEXT_BYTES = 2_000_000
 ITEM_MAX_TITLE_CHARS = 500
 ITEM_MAX_BODY_CHARS = 200_000
+
+# --- Operations: outcomes, stopping, alerts, the console, status (issue 17) -------------------
+# extensions.stop: a stop asked by a signal (liaocheng_news.shutdown) drops every request after
+# it, the last downloader middleware before the download (no page fetched, no browser launched)
+EXTENSIONS = {**EXTENSIONS, "liaocheng_news.extensions.stop.StopRequest": 100}
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "liaocheng_news.extensions.stop.StopGateMiddleware": 990}
+# liaocheng_news.shutdown: seconds a stopped crawl has to close its runs and write (or spool) its
+# last batch before it is ended anyway (a second signal ends it at once)
+STOP_GRACE_SECONDS = float(_env("LIAOCHENG_NEWS_STOP_GRACE_SECONDS", "3"))
+# Scrapy: `scrapy crawl` (what scrapyd runs) is liaocheng_news.commands.crawl: a run's status
+# sets the process's exit status (outcomes.EXIT_CODES), so scrapyd sees failed and degraded jobs
+COMMANDS_MODULE = "liaocheng_news.commands"
+# alerts (extensions.archive on a failed run, ops.status on a portal that needs attention):
+# a command run without a shell with the JSON payload on stdin, and/or an http(s) webhook
+ALERT_COMMAND = _env("LIAOCHENG_NEWS_ALERT_COMMAND")
+ALERT_WEBHOOK_URL = _env("LIAOCHENG_NEWS_ALERT_WEBHOOK")
+ALERT_TIMEOUT = float(_env("LIAOCHENG_NEWS_ALERT_TIMEOUT", "10"))
+# ops.console: seconds between progress lines when stderr is not a terminal (a terminal gets a
+# live line per spider), and the crawl log's rotation ($LIAOCHENG_NEWS_HOME/logs/crawl.log)
+PROGRESS_INTERVAL = float(_env("LIAOCHENG_NEWS_PROGRESS_INTERVAL", "30"))
+LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
+LOG_FILE_BACKUPS = 5
+# ops.status: when a portal needs attention. Per portal, "*" for the rest (a portal's own entry
+# overrides single keys): hours without a new article, hours without a run, the highest share of
+# failed requests and of fallback extractions over the last 7 days, the lowest share of articles
+# with a publication date.  Daily portals (news sites, the e-paper) 2 days; government and
+# research portals publish less often.
+PORTAL_THRESHOLDS = {
+    "*": {"max_silence_hours": 48, "max_run_age_hours": 36, "max_error_rate": 0.2,
+          "max_fallback_rate": 0.3, "min_published_at_fill": 0.8},
+    "liaocheng_gov": {"max_silence_hours": 24 * 7},
+    "achie": {"max_silence_hours": 24 * 14},
+}

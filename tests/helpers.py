@@ -29,10 +29,11 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def replay_crawl(*args: str, url: str, home, replay_dir, env: dict | None = None):
-    """``liaocheng-news crawl --no-seed --replay DIR ARGS…`` in a subprocess, into the archive at ``url``.
+def replay_crawl(*args: str, url: str, home, replay_dir, env: dict | None = None, expect: int = 0):
+    """``liaocheng-news crawl --no-seed --replay-dir DIR ARGS…`` in a subprocess, into the archive at ``url``.
 
-    ``args`` are spider names and crawl options (``-a name=value``, ``-s NAME=VALUE``).
+    ``args`` are spider names and crawl options (``-a name=value``, ``-s NAME=VALUE``); ``expect``
+    the exit status (0: every run finished; 3 degraded, 1 failed: liaocheng_news.outcomes).
     """
     import os
     import subprocess
@@ -41,9 +42,9 @@ def replay_crawl(*args: str, url: str, home, replay_dir, env: dict | None = None
     environ = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home),
                "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", **(env or {})}
     result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "--no-seed",
-                             "--replay", str(replay_dir), *args],
+                             "--replay-dir", str(replay_dir), *args],
                             env=environ, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == expect, result.stderr[-4000:]
     return result
 
 

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 META_KEY = "replay_original_url"
+# the replay server's mark on a 404 for a page it has no recording of (ops.replay): the harness
+# lacks the page, the portal did not fail; such a request is dropped (IgnoreRequest) and counted
+# as replay/not_recorded, not as a failed request
+NOT_RECORDED_HEADER = "X-Replay-Not-Recorded"
 
 
 def replay_target(replay_url: str, url: str) -> str | None:
@@ -49,16 +53,17 @@ def portal_url(url: str, replay_url: str | None) -> str:
 
 
 class ReplayMiddleware:
-    def __init__(self, replay_url: str):
+    def __init__(self, replay_url: str, stats=None):
         self.replay_url = replay_url.rstrip("/")
         self.replay_host = urlsplit(self.replay_url).netloc
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
         url = crawler.settings.get("REPLAY_URL")
         if not url:
             raise NotConfigured("REPLAY_URL is not set")
-        return cls(url)
+        return cls(url, crawler.stats)
 
     def process_request(self, request):
         target = replay_target(self.replay_url, request.url)
@@ -75,5 +80,9 @@ class ReplayMiddleware:
     def process_response(self, request, response):
         original = request.meta.get(META_KEY)
         if original and urlsplit(response.url).netloc == self.replay_host:
+            if response.status == 404 and response.headers.get(NOT_RECORDED_HEADER):
+                if self.stats is not None:
+                    self.stats.inc_value("replay/not_recorded")
+                raise IgnoreRequest(f"not recorded in the replay: {original}")
             return response.replace(url=original)
         return response

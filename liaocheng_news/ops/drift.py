@@ -5,11 +5,15 @@ project's User-Agent, DOWNLOAD_DELAY between requests to one host), run the port
 and print a table — portal, list links found, fields filled, portal parser or fallback,
 verdict.  Exit status 1 when any portal is broken (no links, or an article without
 title/date/body from its own parser), so a daily timer can alert on it.
+
+The results are recorded in the archive (``drift_checks``), where ``liaocheng-news status``
+shows each portal's last check; an archive that cannot be reached costs the record, not the
+check (one warning line).  ``--replay``, ``--replay-dir DIR`` and ``--replay-url URL`` check
+recorded pages instead, as ``crawl`` says it.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -102,7 +106,9 @@ def portal_spider_classes(names: list[str] | None = None) -> list[type]:
     wanted = names or list(available)
     unknown = sorted(set(wanted) - set(available))
     if unknown:
-        raise SystemExit(f"liaocheng-news check-portals: unknown portal(s): {', '.join(unknown)}")
+        print(f"liaocheng-news check-portals: unknown portal(s): {', '.join(unknown)}; known: {', '.join(available)}",
+              file=sys.stderr)
+        raise SystemExit(64)
     return [available[n] for n in wanted]
 
 
@@ -115,20 +121,55 @@ def render_table(checks: list[Check]) -> str:
     return "\n".join("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows)
 
 
-def main(argv: list[str] | None = None, prog: str = "liaocheng-news check-portals") -> int:
-    from scrapy.utils.project import get_project_settings
+def record(settings, checks: list[Check], replay: bool) -> None:
+    """The results into the archive's drift_checks (a warning when the archive cannot take them)."""
+    import asyncio
 
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    from liaocheng_news.db.archive import Archive
+    from liaocheng_news.db.health import record_drift_checks
+
+    async def write():
+        archive = await Archive.from_settings(settings)
+        try:
+            await record_drift_checks(archive.pool, [asdict(c) for c in checks], replay)
+        finally:
+            await archive.close()
+
+    try:
+        asyncio.run(write())
+    except Exception as exc:  # noqa: BLE001 - the check's verdict stands without its record
+        line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"check-portals: results not recorded in the archive: {line}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None, prog: str = "liaocheng-news check-portals") -> int:
+    from liaocheng_news.ops.cli import UsageParser, add_replay_options, project_settings, replay_source
+
+    parser = UsageParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("portals", nargs="*", help="portals to check (default: all)")
-    parser.add_argument("--replay", metavar="URL", help="a replay server's base URL (http://127.0.0.1:PORT)")
+    add_replay_options(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per portal")
+    parser.add_argument("--no-record", action="store_true", help="do not record the results in the archive")
     args = parser.parse_args(argv)
-    settings = get_project_settings()
-    fetcher = Fetcher.from_settings(settings, replay_url=args.replay)
-    if args.replay:
-        fetcher.delay = 0
-    checks = [check_portal(cls, fetcher, replay=bool(args.replay), chromium=settings.get("CHROMIUM_EXECUTABLE"))
-              for cls in portal_spider_classes(args.portals)]
+    settings = project_settings()
+    directory, replay_url = replay_source(args)
+    server = None
+    if directory is not None:
+        from liaocheng_news.ops.replay import ReplayServer
+
+        server = ReplayServer(directory).start()
+        replay_url = server.url
+    try:
+        fetcher = Fetcher.from_settings(settings, replay_url=replay_url)
+        if replay_url:
+            fetcher.delay = 0
+        checks = [check_portal(cls, fetcher, replay=bool(replay_url), chromium=settings.get("CHROMIUM_EXECUTABLE"))
+                  for cls in portal_spider_classes(args.portals)]
+    finally:
+        if server:
+            server.stop()
+    if not args.no_record:
+        record(settings, checks, replay=bool(replay_url))
     if args.json:
         for c in checks:
             print(json.dumps({**asdict(c), "healthy": c.healthy}, ensure_ascii=False))

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from liaocheng_news.middlewares.replay import recorded_url
+from liaocheng_news.middlewares.replay import NOT_RECORDED_HEADER, recorded_url
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,10 @@ class ReplayServer:
                 handler.end_headers()
                 handler.wfile.write(body)
                 return
-            handler.send_error(404, "not recorded")
+            handler.send_response(404, "not recorded")
+            handler.send_header(NOT_RECORDED_HEADER, "1")  # the harness lacks it, not the portal
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
             return
         body = page.body_path.read_bytes()
         handler.send_response(page.status)

@@ -40,10 +40,10 @@ class TellingChromium:
 
 
 def crawl(*spiders: str, url: str, home: Path, replay_dir: Path, chromium: str | Path,
-          settings: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+          settings: dict[str, str] | None = None, expect: int = 0) -> subprocess.CompletedProcess:
     extra = [arg for key, value in (settings or {}).items() for arg in ("-s", f"{key}={value}")]
     return replay_crawl(*extra, *spiders, url=url, home=home, replay_dir=replay_dir,
-                        env={"LIAOCHENG_NEWS_CHROMIUM": str(chromium)})
+                        env={"LIAOCHENG_NEWS_CHROMIUM": str(chromium)}, expect=expect)
 
 
 def stored(url: str, portal: str) -> dict[str, dict]:

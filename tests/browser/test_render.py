@@ -145,13 +145,13 @@ def test_without_a_browser_static_portals_still_crawl_and_unrendered_requests_ar
     for portal in ("lcxw_app", STATIC_PORTAL):
         shutil.copytree(FIXTURES / portal, replay / portal)
     result = crawl("lcxw_app", STATIC_PORTAL, url=archive_url, home=tmp_path, replay_dir=replay,
-                   chromium=tmp_path / "no-such-chromium")
+                   chromium=tmp_path / "no-such-chromium", expect=1)  # lcxw_app fetched nothing: failed
 
     assert len(stored(archive_url, STATIC_PORTAL)) >= 3
     assert stored(archive_url, "lcxw_app") == {}
     stats = latest_stats(archive_url)
     assert stats["lcxw_app"]["render/unavailable"] == 1  # the list page; nothing behind it was reached
     assert "could not render https://app.lcxw.cn/share/list.html?channel=latest: no browser at" in result.stderr
-    assert "1 request(s) of lcxw_app could not be rendered" in result.stderr
+    assert "1 request(s) of lcxw_app could not be rendered" in (tmp_path / "logs" / "crawl.log").read_text()
     assert "Traceback" not in result.stderr
 

@@ -17,7 +17,7 @@ STATIC = [p for p in portal_spiders() if (FIXTURES / p).is_dir() and not PORTALS
 
 
 def check(replay_url, *portals):
-    result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "check-portals", "--replay", replay_url,
+    result = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "check-portals", "--no-record", "--replay-url", replay_url,
                              "--json", *portals], capture_output=True, text=True, timeout=300)
     return result.returncode, {r["portal"]: r for r in map(json.loads, result.stdout.splitlines())}, result
 
@@ -56,7 +56,7 @@ def test_a_changed_template_is_named_and_fails_the_check(tmp_path):
     assert f"broken: {broken}" in result.stderr
     assert all(rows[p]["verdict"] == "ok" for p in STATIC if p != broken)
     # a dead server is reported in the table, for a static and a browser portal alike, not a traceback
-    table = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "check-portals", "--replay", "http://127.0.0.1:9",
+    table = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "check-portals", "--no-record", "--replay-url", "http://127.0.0.1:9",
                             broken, "lcxw_app"], capture_output=True, text=True, timeout=180)
     assert table.returncode == 1 and "Traceback" not in table.stderr
     assert [line.split()[0] for line in table.stdout.splitlines()[1:]] == [broken, "lcxw_app"]

@@ -99,12 +99,12 @@ def test_unreachable_archive_refuses_with_a_clear_message(tmp_path):
 def test_the_main_job_seeds_an_empty_archive_from_the_packaged_corpus(archive_url, tmp_path):
     empty_site = tmp_path / "site"
     empty_site.mkdir()
-    result = cli("crawl", "--replay", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = cli("crawl", "--replay-dir", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path)
+    assert result.returncode == 1, result.stderr[-3000:]  # lcxw fetched nothing from the empty site: failed
     urls = sorted(r["url"] for r in export(archive_url, tmp_path))
     assert urls == [f"file:///liaocheng_news/seeds/{p.name}" for p in sorted(SEEDS.glob("*.txt"))]
     # a second main job does not import them again: the archive is no longer empty
-    assert cli("crawl", "--replay", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path).returncode == 0
+    assert cli("crawl", "--replay-dir", str(empty_site), "lcxw", env_url=archive_url, home=tmp_path).returncode == 1
     runs = [json.loads(line) for line in cli("runs", "--json", env_url=archive_url, home=tmp_path).stdout.splitlines()]
     assert [r["spider"] for r in runs].count("import") == 1
 
@@ -115,9 +115,9 @@ def test_the_archive_given_with_s_is_the_one_checked_seeded_and_crawled(archive_
     empty_site = tmp_path / "site"
     empty_site.mkdir()
     unreachable = f"postgresql://nobody@/x?host={tmp_path}"
-    result = cli("crawl", "--replay", str(empty_site), "lcxw", "-s", f"LIAOCHENG_NEWS_DATABASE_URL={archive_url}",
+    result = cli("crawl", "--replay-dir", str(empty_site), "lcxw", "-s", f"LIAOCHENG_NEWS_DATABASE_URL={archive_url}",
                  env_url=unreachable, home=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]  # lcxw: nothing fetched; the seeds imported
     assert "importing the seed corpus" in result.stderr
     runs = cli("runs", "--json", "-s", f"LIAOCHENG_NEWS_DATABASE_URL={archive_url}", env_url=unreachable, home=tmp_path)
     assert sorted(json.loads(line)["spider"] for line in runs.stdout.splitlines()) == ["import", "lcxw"]
@@ -130,7 +130,7 @@ def test_the_archive_given_with_s_is_the_one_checked_seeded_and_crawled(archive_
     (["crawl", "nosuch"], "unknown spider"),
     (["normalize", "/nonexistent/file.txt"], "cannot read"),
     (["export", "--since", "yesterday"], "ISO date"),
-    (["crawl", "--replay", "tests/fixtures", "--replay-url", "http://127.0.0.1:9", "lcxw"], "give one"),
+    (["crawl", "--replay-dir", "tests/fixtures", "--replay-url", "http://127.0.0.1:9", "lcxw"], "give one"),
     (["crawl", "--replay-url", "ftp://127.0.0.1/", "lcxw"], "http:// URL"),
 ])
 def test_usage_errors_are_one_clear_line(args, message, archive_url, tmp_path):
