@@ -254,6 +254,18 @@ class Portal:
         return bool(self.lists) or self.issues is not None
 
     @property
+    def home_host(self) -> str | None:
+        """The host a copy's identity key names for this source: its first declared page's host
+        when that is a ``www.``/``m.`` form of its first host (``www.guanxian.gov.cn``), else the
+        first host (``lcrb.lcxw.cn``).  Declared once, so a stored URL names the host the source
+        is read from; ``None`` for a source with no hosts (mirror, unknown)."""
+        if not self.hosts:
+            return None
+        first = self.lists[0].url if self.lists else (self.issues.url if self.issues else "")
+        host = (urlsplit(first).hostname or "").lower()
+        return host if host != self.hosts[0] and strip_host(host) == self.hosts[0] else self.hosts[0]
+
+    @property
     def sections(self) -> dict[str, str]:
         """channel label -> first list page (what the spider starts from)."""
         return {listing.channel: listing.url for listing in self.lists}

@@ -13,7 +13,8 @@ Rules, applied in this order (each one is tested in ``tests/dedupe/test_urls.py`
    canonical host, so the copy maps back to the origin URL.
 3. The host is lower-cased, a trailing dot dropped, and for a known portal (``portals.py``) the
    ``www.``/``m.`` variants of one portal host are folded into the portal's canonical host
-   (``m.yybnet.net``, ``yybnet.net`` → ``www.yybnet.net``; ``m.lcrb.lcxw.cn`` → ``lcrb.lcxw.cn``).
+   (``Portal.home_host``: the host its declared pages name; ``m.yybnet.net``, ``yybnet.net`` →
+   ``www.yybnet.net``; ``m.lcrb.lcxw.cn`` → ``lcrb.lcxw.cn``).
    Other subdomains (``news.lcxw.cn``) are separate hosts and stay.
 4. Scheme: ``https`` for every host, except hosts known to serve only ``http``
    (:data:`HTTP_ONLY_HOSTS`: the 聊城日报 e-paper).  The key is never used to decide how to
@@ -36,14 +37,6 @@ from w3lib.url import canonicalize_url
 
 from liaocheng_news.portals import PORTALS, portal_for_url, strip_host
 
-# A portal's canonical host, when it is not the registrable host itself.
-PREFERRED_HOST: dict[str, str] = {
-    "lcxw.cn": "www.lcxw.cn",
-    "yybnet.net": "www.yybnet.net",
-    "liaocheng.gov.cn": "www.liaocheng.gov.cn",
-    "achie.org": "www.achie.org",
-}
-
 # Hosts only ever seen over plain http (the Founder e-paper): their key keeps http.
 HTTP_ONLY_HOSTS: frozenset[str] = frozenset({"lcrb.lcxw.cn"})
 
@@ -59,6 +52,9 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
 _TRACKING_PREFIXES = ("utm_",)
 _INDEX_PAGE = re.compile(r"/index\.(?:html?|shtml)$", re.IGNORECASE)
 _DEFAULT_PORT = {"http": 80, "https": 443}
+# A '%' that starts no escape: w3lib would decode a following escape into one ('%2%31' → '%21',
+# which the next pass reads as '!'), so such a '%' is escaped first (it means itself).
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _is_tracking(name: str) -> bool:
@@ -69,10 +65,7 @@ def _is_tracking(name: str) -> bool:
 def portal_host(portal_name: str) -> str | None:
     """The canonical host of a portal (``None`` for portals without hosts: mirror, unknown)."""
     portal = PORTALS.get(portal_name)
-    if portal is None or not portal.hosts:
-        return None
-    host = portal.hosts[0]
-    return PREFERRED_HOST.get(host, host)
+    return portal.home_host if portal is not None else None
 
 
 def _fold_host(host: str, mirror_hosts: Mapping[str, str]) -> str:
@@ -86,7 +79,7 @@ def _fold_host(host: str, mirror_hosts: Mapping[str, str]) -> str:
     bare = strip_host(host)
     portal = portal_for_url(f"http://{bare}/")
     if portal is not None and bare in portal.hosts:
-        return PREFERRED_HOST.get(bare, bare)
+        return portal.home_host if bare == portal.hosts[0] else bare
     return host
 
 
@@ -117,4 +110,5 @@ def _canonical_url(url: str, mirrors: tuple[tuple[str, str], ...]) -> str:
     path = _INDEX_PAGE.sub("/", parts.path) or "/"
     # Filter the raw pairs (no decoding: a GBK-encoded value must survive byte for byte).
     query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p.split("=", 1)[0]))
+    path, query = _STRAY_PERCENT.sub("%25", path), _STRAY_PERCENT.sub("%25", query)
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))

@@ -120,3 +120,10 @@ def test_canonical_url_is_idempotent(scheme, host, segments, params, fragment):
     once = canonical_url(url)
     assert canonical_url(once) == once
     assert "#" not in once and "utm_" not in once and "spm=" not in once
+
+
+def test_a_stray_percent_means_itself_and_never_joins_a_following_escape():
+    # '%2' starts no escape; decoding the '%31' after it must not make a new escape '%21' ('!')
+    once = canonical_url("http://www.yybnet.net/%2%31?a=5%")
+    assert once == "https://www.yybnet.net/%2521?a=5%25"
+    assert canonical_url(once) == once
