@@ -1,9 +1,9 @@
 """Running the real command line against a generated site, and checking what it left.
 
-:class:`Crawl` is ``liaocheng-news crawl lcxw --no-seed --replay-url <site>`` in a subprocess of
-its own (its log in a file), to be signalled, killed or waited for.  :func:`assert_complete` is
-the suite's invariant: every article page the site serves is stored exactly once, under its
-portal URL, and nothing off the portal was requested.
+:class:`Crawl` is ``liaocheng-news crawl -v lcxw --no-seed --replay-url <site>`` in a subprocess
+of its own (``-v``: the whole log on its console, copied to a file), to be signalled, killed or
+waited for.  :func:`assert_complete` is the suite's invariant: every article page the site
+serves is stored exactly once, under its portal URL, and nothing off the portal was requested.
 
 Run statuses and exit codes are the contract's (CONTRACT-17-18.md, decided by
 :mod:`liaocheng_news.outcomes`): :func:`expect_status` asserts both, the exit code by the number
@@ -41,7 +41,7 @@ class Crawl:
         env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": archive_url, "LIAOCHENG_NEWS_HOME": str(home),
                "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "lcxw", "--no-seed", "--replay-url", site_url,
+            [sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "-v", "lcxw", "--no-seed", "--replay-url", site_url,
              "-s", "ARCHIVE_FLUSH_SECONDS=1", *args],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=preexec)
         self._pump = threading.Thread(target=self._copy, daemon=True)
