@@ -7,7 +7,7 @@ serves is stored exactly once, under its portal URL, and nothing off the portal 
 
 Run statuses and exit codes are the contract's (CONTRACT-17-18.md, decided by
 :mod:`liaocheng_news.outcomes`): :func:`expect_status` asserts both, the exit code by the number
-the contract names (0 finished, 3 degraded, 1 failed, 130 interrupted by SIGINT).
+the contract names (0 finished, 3 degraded, 1 failed, 130/143 interrupted by SIGINT/SIGTERM).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from liaocheng_news.dedupe.urls import canonical_url
 
 # the contract's exit codes, written out (not read from outcomes.EXIT_CODES: a test of them)
 EXIT_CODES = {"finished": 0, "degraded": 3, "failed": 1, "interrupted": 130}
+INTERRUPTED_BY = {"SIGINT": 130, "SIGTERM": 143}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -111,10 +112,11 @@ def frontier(archive_url: str, portal: str = "lcxw") -> dict | None:
     return {"cursors": cursors, "pending": pending}
 
 
-def expect_status(code: int, run: dict | None, status: str, log: str = "") -> None:
-    """The command's exit code is the contract's for ``status``, and so is the run's recorded
-    status (``run``: None when the archive could not record it)."""
-    assert code == EXIT_CODES[status], (code, status, log[-3000:])
+def expect_status(code: int, run: dict | None, status: str, log: str = "", by: str = "SIGINT") -> None:
+    """The command's exit code is the contract's for ``status`` (interrupted ``by`` a signal), and
+    so is the run's recorded status (``run``: None when the archive could not record it)."""
+    expected = INTERRUPTED_BY[by] if status == "interrupted" else EXIT_CODES[status]
+    assert code == expected, (code, status, log[-3000:])
     if run is not None:
         assert run["status"] == status, (run["status"], run["stats"].get("status_detail"))
 
