@@ -53,6 +53,7 @@ from liaocheng_news.db.archive import DATABASE_ERRORS
 from liaocheng_news.db.retry import with_retries
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.extensions.archive import ArchiveExtension
+from liaocheng_news.extensions.stop import StopRequest
 from liaocheng_news.extensions.frontier import CrawlFrontier, Pass
 from liaocheng_news.limits import item_too_long, page_too_heavy
 from liaocheng_news.middlewares.containment import count_refusal, refusal, spider_hosts
@@ -280,14 +281,20 @@ class PortalSpider(scrapy.Spider):
         if p is not None:
             self.frontier.end(p, finished, reason)
 
+    def stopping(self) -> bool:
+        """The crawl was asked to stop (a signal): the requests it drops are not refusals."""
+        stop = self.crawler.get_extension(StopRequest)
+        return stop is not None and stop.requested
+
     def list_failed(self, failure: Failure):
         """A list page that could not be downloaded: its pass stays unfinished (the next run reads the
         page again), unless the page is not to be fetched at all (off the portal, robots.txt, too
-        large: the section ends there).  The failure is logged as Scrapy logs it."""
+        large: the section ends there; not a page dropped by a stop).  The failure is logged as
+        Scrapy logs it."""
         cb = failure.request.cb_kwargs
         if self.frontier is not None:
             p = self.frontier.pass_of(cb.get("cursor"))
-            if failure.check(IgnoreRequest):  # not to be fetched (off the portal, robots.txt, too large)
+            if failure.check(IgnoreRequest) and not self.stopping():  # off the portal, robots.txt, too large
                 self._pass_ends(p, True, f"the list page is not fetched ({failure.getErrorMessage()[:200]})")
             else:
                 self._pass_ends(p, False, f"the list page could not be downloaded ({failure.type.__name__})")
@@ -296,10 +303,11 @@ class PortalSpider(scrapy.Spider):
     def article_failed(self, failure: Failure):
         """An article page that could not be downloaded.  Ignored on purpose (off-portal, robots.txt,
         too large: counted where it was dropped) or gone (HTTP 4xx): no longer pending.  Any other
-        failure leaves it pending for the next run.  Logged as Scrapy logs it."""
+        failure, and a request dropped by a stop, leaves it pending for the next run.  Logged as
+        Scrapy logs it."""
         frontier = self.frontier
         if frontier is not None:
-            gone = failure.check(IgnoreRequest) or (
+            gone = (failure.check(IgnoreRequest) and not self.stopping()) or (
                 failure.check(HttpError) and 400 <= failure.value.response.status < 500
                 and failure.value.response.status not in (408, 429))
             if gone:

@@ -1,14 +1,13 @@
 """Running the real command line against a generated site, and checking what it left.
 
-:class:`Crawl` is ``liaocheng-news crawl lcxw --no-seed --replay-url <site>`` in a subprocess of
-its own (its log in a file), to be signalled, killed or waited for.  :func:`assert_complete` is
-the suite's invariant: every article page the site serves is stored exactly once, under its
-portal URL, and nothing off the portal was requested.
+:class:`Crawl` is ``liaocheng-news crawl -v lcxw --no-seed --replay-url <site>`` in a subprocess
+of its own (``-v``: the whole log on its console, copied to a file), to be signalled, killed or
+waited for.  :func:`assert_complete` is the suite's invariant: every article page the site
+serves is stored exactly once, under its portal URL, and nothing off the portal was requested.
 
-Run statuses and exit codes are the operations branch's (issue 17: ``extensions/archive.py``
-maps a run's close reason and stats to ``finished``/``degraded``/``failed``/``interrupted``, the
-command line to exit codes 0/3/1/130).  Until it is merged these tests assert the close reasons
-and stats that mapping reads; :data:`RUN_STATUSES` switches the status and exit-code assertions on.
+Run statuses and exit codes are the contract's (CONTRACT-17-18.md, decided by
+:mod:`liaocheng_news.outcomes`): :func:`expect_status` asserts both, the exit code by the number
+the contract names (0 finished, 3 degraded, 1 failed, 130/143 interrupted by SIGINT/SIGTERM).
 """
 
 from __future__ import annotations
@@ -26,10 +25,9 @@ import psycopg
 
 from liaocheng_news.dedupe.urls import canonical_url
 
-# True once extensions/archive.py records the contract's run statuses (issue 17 merged)
-RUN_STATUSES = False
+# the contract's exit codes, written out (not read from outcomes.EXIT_CODES: a test of them)
 EXIT_CODES = {"finished": 0, "degraded": 3, "failed": 1, "interrupted": 130}
-EXIT_CODES_BEFORE = {"finished": 0, "degraded": 0, "failed": 1, "interrupted": 1}
+INTERRUPTED_BY = {"SIGINT": 130, "SIGTERM": 143}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,7 +42,7 @@ class Crawl:
         env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": archive_url, "LIAOCHENG_NEWS_HOME": str(home),
                "LIAOCHENG_NEWS_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "lcxw", "--no-seed", "--replay-url", site_url,
+            [sys.executable, "-m", "liaocheng_news.ops.cli", "crawl", "-v", "lcxw", "--no-seed", "--replay-url", site_url,
              "-s", "ARCHIVE_FLUSH_SECONDS=1", *args],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=preexec)
         self._pump = threading.Thread(target=self._copy, daemon=True)
@@ -96,7 +94,7 @@ def stored(archive_url: str, portal: str = "lcxw") -> list[str]:
 
 
 def runs(archive_url: str) -> list[dict]:
-    """Every crawl run, oldest first: id, status (its close reason until issue 17), stats."""
+    """Every crawl run, oldest first: id, status, stats."""
     with psycopg.connect(archive_url) as conn:
         rows = conn.execute("SELECT id, status, stats FROM crawl_runs ORDER BY id").fetchall()
     return [{"id": i, "status": s, "stats": st or {}} for i, s, st in rows]
@@ -114,16 +112,13 @@ def frontier(archive_url: str, portal: str = "lcxw") -> dict | None:
     return {"cursors": cursors, "pending": pending}
 
 
-def expect_status(code: int, run: dict | None, status: str, log: str = "") -> None:
-    """The command's exit code, and the run's recorded status (``run``: None when the archive could
-    not record it), are the contract's for ``status`` once :data:`RUN_STATUSES` is on; before,
-    the exit code is the one the command gives today (0 when the crawl closed as finished)."""
-    if RUN_STATUSES:
-        assert code == EXIT_CODES[status], (code, status, log[-3000:])
-        if run is not None:
-            assert run["status"] == status, run
-    else:
-        assert code == EXIT_CODES_BEFORE[status], (code, status, log[-3000:])
+def expect_status(code: int, run: dict | None, status: str, log: str = "", by: str = "SIGINT") -> None:
+    """The command's exit code is the contract's for ``status`` (interrupted ``by`` a signal), and
+    so is the run's recorded status (``run``: None when the archive could not record it)."""
+    expected = INTERRUPTED_BY[by] if status == "interrupted" else EXIT_CODES[status]
+    assert code == expected, (code, status, log[-3000:])
+    if run is not None:
+        assert run["status"] == status, (run["status"], run["stats"].get("status_detail"))
 
 
 def assert_complete(archive_url: str, site, server, decoy=None) -> None:

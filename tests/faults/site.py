@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from liaocheng_news.dedupe.urls import canonical_url
 from liaocheng_news.middlewares.replay import recorded_url
 from liaocheng_news.portals import PORTALS
-from liaocheng_news.spiders.lcxw import LcxwSpider
+from liaocheng_news.spiders.declared import LcxwSpider
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lcxw"
 ARTICLE_TEMPLATE = (FIXTURES / "article-20260122-151679.html").read_text(encoding="utf-8")

@@ -89,7 +89,9 @@ def test_neither_archive_nor_spool_stops_the_crawl_and_the_next_run_stores_every
     assert "Closing spider (spool_unwritable)" in log or "close reason is recorded as spool_unwritable" in log
     assert "could be neither written to the archive nor spooled" in log
     assert "'finish_reason': 'spool_unwritable'" in log and "'items_unsaved':" in log
-    assert re.search(r"^lcxw\s+spool_unwritable\s", log, re.M)  # the command's summary names the close reason
+    # the command's summary: the run failed, and why
+    assert re.search(r"^lcxw\s+failed\s", log, re.M)
+    assert "liaocheng-news: every portal failed: close reason spool_unwritable" in log
 
     code, log = run_crawl(archive_url, tmp_path, site_server.url, name="after")
     assert code == 0, log[-3000:]

@@ -8,7 +8,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 from liaocheng_news.middlewares.containment import ContainmentMiddleware, RedirectGuardMiddleware, refusal
-from liaocheng_news.spiders.lcxw import LcxwSpider
+from liaocheng_news.spiders.declared import LcxwSpider
 from tests.helpers import project_crawler
 
 REPLAY = "http://127.0.0.1:9"

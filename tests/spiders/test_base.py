@@ -163,3 +163,27 @@ def test_a_next_list_page_off_the_portal_ends_the_section_and_is_counted():
         assert [r.url for r in out if r.callback == s.parse_list] == []
         assert len([r for r in out if r.callback == s.parse_article]) == 4
         assert s.crawler.stats.get_value(f"offsite/dropped/{reason}") == 1
+
+
+@pytest.mark.parametrize("stopping", [False, True])
+def test_a_request_dropped_by_a_stop_stays_pending_a_refused_one_does_not(stopping):
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from liaocheng_news.dedupe.urls import canonical_url
+    from liaocheng_news.extensions.frontier import CrawlFrontier
+    from liaocheng_news.extensions.stop import StopRequest
+
+    s = spider(ARCHIVE_ENABLED=False)
+    frontier = s.crawler.get_extension(CrawlFrontier)
+    if stopping:
+        # as StopRequest.request records it (which then fails what waits in the downloader's queues)
+        s.crawler.get_extension(StopRequest).signame = "SIGTERM"
+    request = scrapy.Request(URL, callback=s.parse_article, errback=s.article_failed)
+    failure = Failure(IgnoreRequest(f"the crawl is stopping (SIGTERM): {URL}" if stopping else "robots.txt"))
+    failure.request = request
+    with pytest.raises(IgnoreRequest):
+        s.article_failed(failure)
+    assert s.stopping() is stopping
+    # no longer pending when refused (robots.txt); left pending when the stop dropped it
+    assert (canonical_url(URL) in frontier._resolved) is not stopping
