@@ -5,7 +5,8 @@ the share of failed requests and of fallback extractions over the last 7 days of
 often published_at, source and authors are filled (articles of the last 7 days), and the last
 drift check (``check-portals``).  A portal needs attention when its last run failed, it had no
 run or no new article for longer than its thresholds (``PORTAL_THRESHOLDS`` in settings.py, per
-portal, ``*`` for the rest), its rates pass theirs, or its last drift check did not pass.
+portal, per kind of source, ``*`` for the rest: :func:`thresholds`), its rates pass theirs, or its
+last drift check did not pass.
 Exit status 1 when one does (``--alert`` also sends an alert, :mod:`liaocheng_news.alerts`),
 2 when the archive cannot be reached.
 """
@@ -23,13 +24,44 @@ EXIT_ATTENTION = 1
 MIN_ARTICLES_FOR_RATES = 5  # fill rates of fewer articles than this say little
 
 
+KIND_KEY = "kind:"  # a PORTAL_THRESHOLDS key for every source of a kind: "kind:government"
+# the limits an entry may set, each with the value that checks nothing
+UNCHECKED = {"max_run_age_hours": float("inf"), "max_silence_hours": float("inf"), "max_error_rate": float("inf"),
+             "max_fallback_rate": float("inf"), "min_published_at_fill": 0}
+
+
 def thresholds(settings, portal: str) -> dict:
-    """The portal's limits: its own entry over the ``*`` one; a limit given by neither is not checked."""
+    """The portal's limits, each from the first entry of ``PORTAL_THRESHOLDS`` that gives it: the
+    portal's own, its kind's (``kind:<kind>``, the kind its declaration names), ``*``.  A limit
+    none of them gives is not checked (:data:`UNCHECKED`)."""
+    from liaocheng_news.portals import PORTALS
+
     table = settings.getdict("PORTAL_THRESHOLDS")
-    return {**table.get("*", {}), **table.get(portal, {})}
+    declared = PORTALS.get(portal)
+    kind = table.get(KIND_KEY + declared.kind, {}) if declared else {}
+    return {**UNCHECKED, **table.get("*", {}), **kind, **table.get(portal, {})}
 
 
-_UNCHECKED = float("inf")
+def threshold_problems(table: dict) -> tuple[list[str], list[str]]:
+    """What is wrong with a ``PORTAL_THRESHOLDS`` table: (errors: limits that are no number;
+    warnings: keys that name no portal or kind and limits that do not exist, which check nothing)."""
+    from liaocheng_news.portals import KIND_RANK, PORTALS
+
+    errors, warnings = [], []
+    for key, limits in table.items():
+        if key != "*" and key not in PORTALS and key.removeprefix(KIND_KEY) not in KIND_RANK:
+            warnings.append(f"PORTAL_THRESHOLDS: {key!r} is no portal, no {KIND_KEY}<kind> "
+                            f"({', '.join(KIND_KEY + k for k in KIND_RANK)}) and not '*': it applies to nothing")
+        if not isinstance(limits, dict):
+            errors.append(f"PORTAL_THRESHOLDS[{key!r}] must be a table of limits, not {limits!r}")
+            continue
+        for name, value in limits.items():
+            if name not in UNCHECKED:
+                warnings.append(f"PORTAL_THRESHOLDS[{key!r}]: no limit is called {name!r} "
+                                f"(limits: {', '.join(UNCHECKED)})")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                errors.append(f"PORTAL_THRESHOLDS[{key!r}][{name!r}] must be a number, not {value!r}")
+    return errors, warnings
 
 
 def _hours(since: datetime | None, now: datetime) -> float | None:
@@ -43,8 +75,7 @@ def _rate(part, whole) -> float | None:
 def assess(portal: str, health: dict, limits: dict, now: datetime) -> dict:
     """One portal's figures and the reasons it needs attention (none: it is fine)."""
     run, runs, articles, drift = health["last_run"], health["runs"], health["articles"], health["drift"]
-    limits = {"max_run_age_hours": _UNCHECKED, "max_silence_hours": _UNCHECKED, "max_error_rate": _UNCHECKED,
-              "max_fallback_rate": _UNCHECKED, "min_published_at_fill": 0, **limits}
+    limits = {**UNCHECKED, **limits}
     reasons = []
     figures = {"portal": portal, "last_run": None, "new_24h": 0, "new_7d": 0, "hours_since_new": None,
                "error_rate": None, "fallback_rate": None, "published_at_fill": None, "source_fill": None,
@@ -127,6 +158,15 @@ def cmd_status(args) -> int:
         print(f"liaocheng-news: unknown portal(s): {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return outcomes.EXIT_USAGE
     portals = args.portals or known
+    try:
+        errors, warnings = threshold_problems(settings.getdict("PORTAL_THRESHOLDS"))
+    except ValueError as exc:  # -s PORTAL_THRESHOLDS='…' that is no JSON object
+        errors, warnings = [f"PORTAL_THRESHOLDS is no JSON object of tables: {exc}"], []
+    for line in warnings:
+        print(f"liaocheng-news: warning: {line}", file=sys.stderr)
+    if errors:
+        print("\n".join(f"liaocheng-news: {line}" for line in errors), file=sys.stderr)
+        return outcomes.EXIT_USAGE
 
     async def read():
         archive = await _open_archive(settings)
