@@ -189,3 +189,12 @@ def test_the_alert_command_of_an_onfailure_unit(archive_url, tmp_path):
     unit = (ROOT / "deploy" / "liaocheng-news-crawl.service").read_text(encoding="utf-8")
     assert "OnFailure=liaocheng-news-alert@%n.service" in unit
     assert "liaocheng-news alert --event unit_failed" in (ROOT / "deploy" / "liaocheng-news-alert@.service").read_text()
+
+
+def test_the_alert_command_without_a_target_says_so_and_fails(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LIAOCHENG_NEWS_ALERT_")}
+    sent = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "alert", "crawl failed"],
+                          env={**environ, "LIAOCHENG_NEWS_HOME": str(tmp_path)}, input="",
+                          capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 1 and "Traceback" not in sent.stderr
+    assert "no alert sent (set LIAOCHENG_NEWS_ALERT_COMMAND or _WEBHOOK): crawl failed" in sent.stderr
