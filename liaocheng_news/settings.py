@@ -217,7 +217,7 @@ ALERT_TIMEOUT = float(_env("LIAOCHENG_NEWS_ALERT_TIMEOUT", "10"))
 PROGRESS_INTERVAL = float(_env("LIAOCHENG_NEWS_PROGRESS_INTERVAL", "30"))
 LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
 LOG_FILE_BACKUPS = 5
-# ops.status (status.thresholds): when a portal needs attention.  Keys: a portal's name, "kind:<kind>"
+# attention.thresholds (ops.status): when a portal needs attention.  Keys: a portal's name, "kind:<kind>"
 # for every source of that kind (portals.py: origin, government, epaper, aggregator), "*" for the
 # rest; each limit is looked up portal entry first, then its kind's, then "*".  The limits: hours
 # without a new article, hours without a run, the highest share of failed requests and of fallback

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from liaocheng_news.ops.status import UNCHECKED, assess, threshold_problems, thresholds
+from liaocheng_news.attention import UNCHECKED, assess, threshold_problems, thresholds
 from liaocheng_news.portals import PORTALS
 
 TABLE = {
@@ -70,12 +70,14 @@ def test_threshold_problems_name_typos_and_refuse_values_that_are_no_number():
         "kind:goverment": {"max_silence_hours": 1},    # a kind that does not exist
         "lcxw": {"max_error_rate": "0.5"},             # a string
         "achie": 7,                                    # not a table
+        "government": {"max_silence_hours": 1},        # a kind without its "kind:"
     })
     assert errors == ["PORTAL_THRESHOLDS['lcxw']['max_error_rate'] must be a number, not '0.5'",
                       "PORTAL_THRESHOLDS['achie'] must be a table of limits, not 7"]
-    assert len(warnings) == 2
+    assert len(warnings) == 3
     assert "no limit is called 'max_silence_hour'" in warnings[0]
     assert "'kind:goverment' is no portal, no kind:<kind>" in warnings[1] and "kind:government" in warnings[1]
+    assert "'government' is no portal, no kind:<kind>" in warnings[2]
 
 
 def test_status_refuses_a_bad_table_in_one_line_before_opening_the_archive(tmp_path):
