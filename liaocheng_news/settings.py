@@ -217,14 +217,17 @@ ALERT_TIMEOUT = float(_env("LIAOCHENG_NEWS_ALERT_TIMEOUT", "10"))
 PROGRESS_INTERVAL = float(_env("LIAOCHENG_NEWS_PROGRESS_INTERVAL", "30"))
 LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
 LOG_FILE_BACKUPS = 5
-# ops.status: when a portal needs attention. Per portal, "*" for the rest (a portal's own entry
-# overrides single keys): hours without a new article, hours without a run, the highest share of
-# failed requests and of fallback extractions over the last 7 days, the lowest share of articles
-# with a publication date.  Daily portals (news sites, the e-paper) 2 days; government and
-# research portals publish less often.
+# attention.thresholds (ops.status): when a portal needs attention.  Keys: a portal's name, "kind:<kind>"
+# for every source of that kind (portals.py: origin, government, epaper, aggregator), "*" for the
+# rest; each limit is looked up portal entry first, then its kind's, then "*".  The limits: hours
+# without a new article, hours without a run, the highest share of failed requests and of fallback
+# extractions over the last 7 days, the lowest share of articles with a publication date.  Daily
+# portals (news sites, the e-paper) 2 days; government sources (the city's and the counties'
+# channels, the bureaus) publish a few times a month: 14 days, the city government's news 7.
 PORTAL_THRESHOLDS = {
     "*": {"max_silence_hours": 48, "max_run_age_hours": 36, "max_error_rate": 0.2,
           "max_fallback_rate": 0.3, "min_published_at_fill": 0.8},
+    "kind:government": {"max_silence_hours": 24 * 14},
     "liaocheng_gov": {"max_silence_hours": 24 * 7},
     "achie": {"max_silence_hours": 24 * 14},
 }

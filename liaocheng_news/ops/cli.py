@@ -157,8 +157,8 @@ def run_spiders(settings, spiders: list[tuple[type, dict]], screen=None) -> int:
     if screen:
         lines += screen.closing_lines()
     lines += verdict_lines(crawlers, shutdown)
-    if screen and screen.log_path and status != outcomes.FINISHED:
-        lines.append(f"the full log: {screen.log_path}")
+    if screen and status != outcomes.FINISHED:
+        lines += screen.log_lines()
     print("\n".join(lines), file=sys.stderr, flush=True)
     return code
 

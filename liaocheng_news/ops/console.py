@@ -65,6 +65,8 @@ def log_file(home: Path, command: str) -> Path:
 # -- failures, one line per kind --------------------------------------------------------------------
 # (pattern on the message and its exception, kind) — first match wins
 _KINDS = [
+    # extensions.frontier: "<portal>/<section>: pass unfinished at list page N (URL): why" (before the why's own kind)
+    (re.compile(r": pass unfinished at list page "), "section left unfinished"),
     (re.compile(r"DNS lookup failed|CannotResolveHost|ERR_NAME_NOT_RESOLVED|Name or service not known", re.I),
      "DNS lookup failed"),
     (re.compile(r"Connection was refused|ConnectionRefused|ERR_CONNECTION_REFUSED", re.I), "connection refused"),
@@ -159,6 +161,11 @@ class Screen:
     def closing_lines(self) -> list[str]:
         line = self.digest.closing_line() if self.digest else None
         return [line] if line else []
+
+    def log_lines(self) -> list[str]:
+        """Where the full log of a crawl that did not finish is, unless the failures line said it."""
+        said = any(str(self.log_path) in line for line in self.closing_lines())
+        return [f"the full log: {self.log_path}"] if self.log_path and not said else []
 
 
 def setup(settings, command: str, verbose: bool = False, home: Path | None = None) -> Screen:

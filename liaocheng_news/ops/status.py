@@ -5,7 +5,8 @@ the share of failed requests and of fallback extractions over the last 7 days of
 often published_at, source and authors are filled (articles of the last 7 days), and the last
 drift check (``check-portals``).  A portal needs attention when its last run failed, it had no
 run or no new article for longer than its thresholds (``PORTAL_THRESHOLDS`` in settings.py, per
-portal, ``*`` for the rest), its rates pass theirs, or its last drift check did not pass.
+portal, per kind of source, ``*`` for the rest), its rates pass theirs, or its last drift check
+did not pass: :mod:`liaocheng_news.attention` judges.
 Exit status 1 when one does (``--alert`` also sends an alert, :mod:`liaocheng_news.alerts`),
 2 when the archive cannot be reached.
 """
@@ -18,78 +19,9 @@ import sys
 from datetime import datetime, timezone
 
 from liaocheng_news import alerts, outcomes
+from liaocheng_news.attention import assess, threshold_problems, thresholds
 
 EXIT_ATTENTION = 1
-MIN_ARTICLES_FOR_RATES = 5  # fill rates of fewer articles than this say little
-
-
-def thresholds(settings, portal: str) -> dict:
-    """The portal's limits: its own entry over the ``*`` one; a limit given by neither is not checked."""
-    table = settings.getdict("PORTAL_THRESHOLDS")
-    return {**table.get("*", {}), **table.get(portal, {})}
-
-
-_UNCHECKED = float("inf")
-
-
-def _hours(since: datetime | None, now: datetime) -> float | None:
-    return None if since is None else (now - since).total_seconds() / 3600
-
-
-def _rate(part, whole) -> float | None:
-    return None if not whole else part / whole
-
-
-def assess(portal: str, health: dict, limits: dict, now: datetime) -> dict:
-    """One portal's figures and the reasons it needs attention (none: it is fine)."""
-    run, runs, articles, drift = health["last_run"], health["runs"], health["articles"], health["drift"]
-    limits = {"max_run_age_hours": _UNCHECKED, "max_silence_hours": _UNCHECKED, "max_error_rate": _UNCHECKED,
-              "max_fallback_rate": _UNCHECKED, "min_published_at_fill": 0, **limits}
-    reasons = []
-    figures = {"portal": portal, "last_run": None, "new_24h": 0, "new_7d": 0, "hours_since_new": None,
-               "error_rate": None, "fallback_rate": None, "published_at_fill": None, "source_fill": None,
-               "authors_fill": None, "drift": None}
-    if run is None:
-        reasons.append("never crawled")
-    else:
-        age = _hours(run["started_at"], now)
-        figures["last_run"] = {"id": run["id"], "status": run["status"], "started_at": run["started_at"].isoformat(),
-                               "hours_ago": round(age, 1), "detail": run["detail"] or ""}
-        if run["status"] == outcomes.FAILED:
-            reasons.append(f"last run failed ({run['detail'] or 'no detail'})")
-        if age > limits["max_run_age_hours"]:
-            what = "still running, started" if run["status"] == outcomes.RUNNING else "last run"
-            reasons.append(f"{what} {age:.0f} h ago (limit {limits['max_run_age_hours']} h)")
-    if runs:
-        figures["error_rate"] = _rate(runs["errors"], runs["pages"] + runs["errors"])
-        figures["fallback_rate"] = _rate(runs["fallbacks"], runs["articles"])
-        if (figures["error_rate"] or 0) > limits["max_error_rate"]:
-            reasons.append(f"{figures['error_rate']:.0%} of requests failed (limit {limits['max_error_rate']:.0%})")
-        if (figures["fallback_rate"] or 0) > limits["max_fallback_rate"]:
-            reasons.append(f"{figures['fallback_rate']:.0%} fallback extractions "
-                           f"(limit {limits['max_fallback_rate']:.0%}): has the template changed?")
-    if articles:
-        figures.update(new_24h=articles["new_24h"], new_7d=articles["new_7d"],
-                       hours_since_new=round(_hours(articles["last_new"], now), 1))
-        for key in ("published_at_fill", "source_fill", "authors_fill"):
-            figures[key] = None if articles[key] is None else float(articles[key])
-        if articles["new_7d"] >= MIN_ARTICLES_FOR_RATES and figures["published_at_fill"] is not None \
-                and figures["published_at_fill"] < limits["min_published_at_fill"]:
-            reasons.append(f"only {figures['published_at_fill']:.0%} of new articles have a date "
-                           f"(limit {limits['min_published_at_fill']:.0%})")
-    if run is not None:
-        silence = figures["hours_since_new"]
-        if silence is None:
-            reasons.append("no article archived yet")
-        elif silence > limits["max_silence_hours"]:
-            reasons.append(f"no new article for {silence:.0f} h (limit {limits['max_silence_hours']} h)")
-    if drift:
-        figures["drift"] = {"verdict": drift["verdict"], "checked_at": drift["checked_at"].isoformat(),
-                            "detail": drift["detail"], "replay": drift["replay"]}
-        if drift["verdict"] != "ok":
-            reasons.append(f"drift check {drift['verdict']}: {drift['detail']}")
-    figures["attention"] = reasons
-    return figures
 
 
 def _pct(value) -> str:
@@ -127,6 +59,15 @@ def cmd_status(args) -> int:
         print(f"liaocheng-news: unknown portal(s): {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return outcomes.EXIT_USAGE
     portals = args.portals or known
+    try:
+        errors, warnings = threshold_problems(settings.getdict("PORTAL_THRESHOLDS"))
+    except ValueError as exc:  # -s PORTAL_THRESHOLDS='…' that is no JSON object
+        errors, warnings = [f"PORTAL_THRESHOLDS is no JSON object of tables: {exc}"], []
+    for line in warnings:
+        print(f"liaocheng-news: warning: {line}", file=sys.stderr)
+    if errors:
+        print("\n".join(f"liaocheng-news: {line}" for line in errors), file=sys.stderr)
+        return outcomes.EXIT_USAGE
 
     async def read():
         archive = await _open_archive(settings)

@@ -94,11 +94,14 @@ def test_runs_left_running_by_a_dead_process_of_this_host_are_closed_as_interrup
                           text=True, check=True)
     gone = int(dead.stdout)  # a pid that existed and ended
     host = runs.this_host()
+    # a crawl of six spiders ended by a double Ctrl-C leaves six runs of one pid (finding 2 of issue 17):
+    # lcxw's (the first row) and these five
+    others = ("import", "lcrb", "yybnet", "achie", "linqing_gov")
     with psycopg.connect(archive_url) as conn:
         ids = [conn.execute("INSERT INTO crawl_runs (spider, host, pid) VALUES (%s, %s, %s) RETURNING id",
                             values).fetchone()[0]
                for values in (("lcxw", host, gone), ("lcxw", host, os.getpid()), ("lcxw", "other-host", gone),
-                              ("lcxw", host, None))]
+                              ("lcxw", host, None), *((name, host, gone) for name in others))]
 
     async def close():
         from liaocheng_news.db.archive import Archive
@@ -106,10 +109,13 @@ def test_runs_left_running_by_a_dead_process_of_this_host_are_closed_as_interrup
         async with await Archive.open(archive_url) as archive:
             return await runs.close_stale_runs(archive.pool)
 
-    assert run(close()) == [ids[0]]  # the live process, another host's run and an unknown pid stay
+    dead_runs = [ids[0], *ids[4:]]
+    assert run(close()) == dead_runs  # the live process, another host's run and an unknown pid stay
     with psycopg.connect(archive_url) as conn:
         rows = dict(conn.execute("SELECT id, status FROM crawl_runs").fetchall())
         detail = conn.execute("SELECT stats->>'status_detail' FROM crawl_runs WHERE id = %s", (ids[0],)).fetchone()[0]
-    assert [rows[i] for i in ids] == ["interrupted", "running", "running", "running"]
+    assert [rows[i] for i in ids[:4]] == ["interrupted", "running", "running", "running"]
+    assert [rows[i] for i in dead_runs] == ["interrupted"] * 6
+    assert run(close()) == []  # closed once
     assert "its process ended" in detail
     assert runs.process_alive(os.getpid()) and not runs.process_alive(gone)

@@ -85,7 +85,7 @@ class Consumer(threading.Thread):
 
 
 def _crawl(home: Path, replay: Path, *args: str) -> None:
-    result = cli(home, "crawl", "--no-seed", "--replay", str(replay), *args)
+    result = cli(home, "crawl", "--no-seed", "--replay-dir", str(replay), *args)
     assert result.returncode == 0, result.stderr[-4000:]
 
 

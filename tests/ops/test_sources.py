@@ -251,7 +251,7 @@ def test_a_source_added_by_file_is_listed_crawled_and_checked(archive_url, tmp_p
     assert latest_stats(archive_url)["gaotang_cc"]["articles_fetched"] == 0
 
     with ReplayServer(replay) as server:
-        checked = run_cli(tmp_path, "check-portals", "--replay", server.url, "--json", "gaotang_cc")
+        checked = run_cli(tmp_path, "check-portals", "--replay-url", server.url, "--json", "gaotang_cc")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     row = json.loads(checked.stdout)
     assert (row["verdict"], row["extraction"], row["links"]) == ("ok", "fallback", 3)

@@ -48,6 +48,12 @@ def test_a_portal_that_stops_yielding_fails_its_run_fires_an_alert_and_needs_att
     assert row["last_run"]["status"] == "finished" and row["new_24h"] == 3 and row["new_7d"] == 3
     assert row["drift"]["verdict"] == "ok" and row["drift"]["replay"] is True
     assert row["published_at_fill"] == 1.0 and row["error_rate"] == 0 and row["attention"] == []
+    with psycopg.connect(archive_url) as conn:  # the consumers' (and the web page's) view of the checks
+        checks = conn.execute("SELECT portal, verdict, replay, links > 0, list_url IS NOT NULL FROM api.drift_checks"
+                              ).fetchall()
+        readable = conn.execute(
+            "SELECT has_table_privilege('liaocheng_news_reader', 'api.drift_checks', 'SELECT')").fetchone()[0]
+    assert checks == [("achie", "ok", True, True, True)] and readable is True
 
     # the portal redesigns its list: no article link any more
     for meta in (site / "achie").glob("*.meta.json"):
@@ -61,6 +67,10 @@ def test_a_portal_that_stops_yielding_fails_its_run_fires_an_alert_and_needs_att
     assert sent["detail"].startswith("no article link on any of") and sent["run_id"] and sent["host"]
     check = cli("check-portals", "--replay-dir", str(site), "achie", url=archive_url, home=tmp_path)
     assert check.returncode == 1
+    with psycopg.connect(archive_url) as conn:
+        last = conn.execute("SELECT DISTINCT ON (portal) portal, verdict, detail FROM api.drift_checks "
+                            "ORDER BY portal, checked_at DESC, id DESC").fetchall()
+    assert last == [("achie", "broken", "no article links on the list page")]
     payload.unlink()
     attention = cli("status", "achie", "--alert", url=archive_url, home=tmp_path, **alert)
     assert attention.returncode == 1, attention.stdout + attention.stderr
@@ -179,3 +189,12 @@ def test_the_alert_command_of_an_onfailure_unit(archive_url, tmp_path):
     unit = (ROOT / "deploy" / "liaocheng-news-crawl.service").read_text(encoding="utf-8")
     assert "OnFailure=liaocheng-news-alert@%n.service" in unit
     assert "liaocheng-news alert --event unit_failed" in (ROOT / "deploy" / "liaocheng-news-alert@.service").read_text()
+
+
+def test_the_alert_command_without_a_target_says_so_and_fails(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LIAOCHENG_NEWS_ALERT_")}
+    sent = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "alert", "crawl failed"],
+                          env={**environ, "LIAOCHENG_NEWS_HOME": str(tmp_path)}, input="",
+                          capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 1 and "Traceback" not in sent.stderr
+    assert "no alert sent (set LIAOCHENG_NEWS_ALERT_COMMAND or _WEBHOOK): crawl failed" in sent.stderr
