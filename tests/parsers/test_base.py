@@ -266,14 +266,13 @@ def _by_the_definition(text: str) -> tuple[bool, float]:
 
 
 def _decodings() -> list[str]:
-    """Every fixture, evidence and real page, read right and read wrong (each byte string decoded
+    """Every fixture and real page, read right and read wrong (each byte string decoded
     by every codec the decoder tries that takes it, and double-encoded; their first 6,000
     characters, all of them for the first pages), and a few made-up texts."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    files = sorted([*root.glob("tests/fixtures/*/*.html"), *root.glob("docs/evidence/*/*.html"),
-                    *Path("/work/shared/realpages/pages").glob("*.html")])
+    files = sorted([*root.glob("tests/fixtures/*/*.html"), *Path("/work/shared/realpages/pages").glob("*.html")])
     texts = [TEXT, TEXT * 200, "", "ascii only", "é" * 9 + TEXT[:8], "Ã¤Â¸Â­" * 40 + TEXT * 2]
     for n, path in enumerate(files):
         body = path.read_bytes()
