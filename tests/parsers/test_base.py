@@ -243,9 +243,16 @@ def test_the_rare_hanzi_class_says_what_common_hanzi_says_of_every_hanzi():
     from liaocheng_news.parsers import encoding
 
     rare = encoding._rare_hanzi()
-    for cp in range(0x4E00, 0xA000):  # built from decoded byte pairs; checked code point by code point
+    for cp in range(0x4E00, 0xA000):  # built from the stored everyday hanzi; checked code point by code point
         assert (rare.fullmatch(chr(cp)) is None) == encoding._common_hanzi(chr(cp)), hex(cp)
     assert rare.fullmatch("的") is None and rare.fullmatch("丟") is None and rare.fullmatch("a") is None
+
+
+def test_the_stored_everyday_hanzi_are_what_the_codecs_give():
+    from liaocheng_news.parsers import encoding
+    from liaocheng_news.parsers._hanzi_table import COMMON_HANZI
+
+    assert COMMON_HANZI == encoding.everyday_hanzi_from_codecs()  # else regenerate the module from it
 
 
 def _by_the_definition(text: str) -> tuple[bool, float]:
