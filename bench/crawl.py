@@ -77,18 +77,26 @@ BASE = "https://www.lcxw.cn/yaowen/shehui"
 TICK = os.sysconf("SC_CLK_TCK")
 
 BARE_SPIDER = textwrap.dedent('''
+    import os
+
     import scrapy
 
     class Bare(scrapy.Spider):
         """The same links as the lcxw spider follows; nothing parsed, nothing stored."""
 
         name = "bare"
+        allowed_hosts = ["www.lcxw.cn"]  # the project's containment keeps a crawl on these hosts
         custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}}
 
         def __init__(self, lists=None, articles="1", **kwargs):
             super().__init__(**kwargs)
             self.lists = int(lists) if lists else None  # list pages to read (default: all)
             self.articles = articles != "0"
+
+        def closed(self, reason):  # what was read, for the benchmark to count (not assumed)
+            with open(os.environ["BENCH_FETCHED_OUT"], "w") as fh:
+                stats = self.crawler.stats
+                fh.write(f"{stats.get_value('articles_fetched', 0)} {stats.get_value('pages_fetched', 0)}")
 
         async def start(self):
             yield scrapy.Request("%s/index.html", callback=self.parse_list, cb_kwargs={"n": 1})
@@ -132,7 +140,7 @@ NAIVE_SPIDER = BARE_SPIDER.replace('name = "bare"', 'name = "naive"').replace(
         def close_spider(self):
             self.conn.close()
 ''')
-NAIVE_SPIDER = "import os\n\nimport psycopg\nimport trafilatura\n" + NAIVE_SPIDER
+NAIVE_SPIDER = "import psycopg\nimport trafilatura\n" + NAIVE_SPIDER
 
 
 def sentence(rng: random.Random) -> str:
@@ -342,7 +350,16 @@ def main() -> None:
         databases = Databases(pg.get_uri())
         with ReplayServer(work / "site") as replay:
             env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
-            env.update({"LIAOCHENG_NEWS_LOG_LEVEL": "WARNING", "LIAOCHENG_NEWS_HOME": str(work / "home")})
+            fetched_out = work / "fetched.txt"  # the bare and naive spiders' own count of pages read
+            env.update({"LIAOCHENG_NEWS_LOG_LEVEL": "WARNING", "LIAOCHENG_NEWS_HOME": str(work / "home"),
+                        "BENCH_FETCHED_OUT": str(fetched_out)})
+
+            def fetched(kind: str, articles: int, pages: int) -> None:
+                """A bare crawl that did not read what it was given is no baseline: stop."""
+                got = tuple(int(v) for v in fetched_out.read_text().split())
+                if got != (articles, pages):
+                    raise SystemExit(f"{kind}: read {got[0]} article pages of {got[1]} pages, not "
+                                     f"{articles} of {pages}: the baseline did not crawl the site")
             scrapy_defaults = [
                 "-s", 'DOWNLOADER_MIDDLEWARES={"liaocheng_news.middlewares.replay.ReplayMiddleware": 105}',
                 "-s", "ROBOTSTXT_OBEY=True", "-s", "TELNETCONSOLE_ENABLED=False", "-s", "REMOTE_CONTROL_ENABLED=False"]
@@ -361,6 +378,7 @@ def main() -> None:
             def crawl(kind: str) -> None:
                 if kind.startswith("bare"):
                     run = measure(spider[kind][0], env, postmaster, cwd=spider[kind][1])
+                    fetched(kind, args.pages, args.pages + lists)
                     run.count = args.pages
                 elif kind == "naive":
                     url = databases.fresh(migrated=False)
@@ -385,6 +403,7 @@ def main() -> None:
                 for kind in ("bare, project", "bare, Scrapy"):
                     cmd, cwd = spider[kind]
                     read = measure([*cmd, "-a", f"lists={again.count}", "-a", "articles=0"], env, postmaster, cwd=cwd)
+                    fetched(f"{kind}: list pages", 0, again.count)
                     read.count = again.count
                     runs[f"{kind}: list pages"].append(read)
 

@@ -55,8 +55,8 @@ class SourceParser:
             page.headers["content-type"] = f"{page.header('content-type') or 'text/html'}; charset={encoding}"
         return page
 
-    def parse(self, page: Page) -> Article:
-        article = super().parse(self.hinted(page))  # type: ignore[misc]
+    def parse(self, page: Page, compare: bool | None = None) -> Article:
+        article = super().parse(self.hinted(page), compare)  # type: ignore[misc]
         article.channel = self.source.channel(article.channel)
         return article
 

@@ -16,6 +16,8 @@ import codecs
 import re
 from functools import lru_cache
 
+from liaocheng_news.text.lazy import LazyPattern
+
 __all__ = ["DecodeError", "decode_html", "normalise_charset", "looks_like_mojibake", "reading_score"]
 
 
@@ -113,7 +115,7 @@ _HANZI = (0x4E00, 0x9FFF)  # the unified ideographs: what "hanzi" counts
 
 _NOT_NOISE = bytes(b for b in range(256) if not any(low <= b <= high for low, high in _NOISE_RANGES))
 _HANZI_RUN = re.compile(f"[{chr(_HANZI[0])}-{chr(_HANZI[1])}]+")
-_ODD = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _ODD_RANGES) + "]")
+_ODD = LazyPattern("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _ODD_RANGES) + "]")
 _SHARE_OF = 3000  # the share of everyday characters is taken among a text's first hanzi
 
 
@@ -121,19 +123,26 @@ def _char_class(spans) -> str:
     return "[" + "".join(chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in spans) + "]"
 
 
-@lru_cache(maxsize=1)
-def _rare_hanzi() -> re.Pattern[str]:
-    """The hanzi that are not everyday characters (:func:`_common_hanzi`), as one character class
-    (a bitmap to the regex engine), built once per process (~20 ms).
-
-    The common ones are found by decoding the byte pairs of the two common ranges (~9,000 pairs)
-    rather than by encoding all 20,992 code points twice; each is then confirmed by
-    :func:`_common_hanzi` itself, so the class says exactly what it says.
-    """
-    common = {ord(char) for char in _decoded_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
+def everyday_hanzi_from_codecs() -> str:
+    """The hanzi :func:`_common_hanzi` says are everyday characters, in code point order: found by
+    decoding the byte pairs of the two common ranges (~9,000 pairs) rather than by encoding all
+    20,992 code points twice, each confirmed by :func:`_common_hanzi` itself (~20 ms).  What
+    :mod:`~liaocheng_news.parsers._hanzi_table` stores (a test holds the two equal)."""
+    common = {char for char in _decoded_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
               | _decoded_pairs("big5", range(0xA4, 0xC7), (*range(0x40, 0x7F), *range(0xA1, 0xFF)))
               if _HANZI[0] <= ord(char) <= _HANZI[1] and _common_hanzi(char)}
     _common_hanzi.cache_clear()
+    return "".join(sorted(common))
+
+
+@lru_cache(maxsize=1)
+def _rare_hanzi() -> re.Pattern[str]:
+    """The hanzi that are not everyday characters (:func:`_common_hanzi`), as one character class
+    (a bitmap to the regex engine), built once per process from the stored everyday hanzi
+    (:data:`~liaocheng_news.parsers._hanzi_table.COMMON_HANZI`, ~10 ms with the compilation)."""
+    from liaocheng_news.parsers._hanzi_table import COMMON_HANZI
+
+    common = {ord(char) for char in COMMON_HANZI}
     spans: list[list[int]] = []
     for code in range(_HANZI[0], _HANZI[1] + 1):
         if code in common:

@@ -45,6 +45,7 @@ from liaocheng_news.text.fields import (
     people,
     split_names,
 )
+from liaocheng_news.text.lazy import LazyPattern
 
 __all__ = ["Reading", "read_page", "may_find"]
 
@@ -62,12 +63,12 @@ _END_MARKERS = re.compile(
     r"网友评论|已有\d+条评论)"
 )
 # an editor's line ends the article too ("（责编：…）", "【编辑:刘欢】", "责任编辑：张迪")
-_EDITOR_LINE = re.compile(r"^[【\[(（]?\s*(?:[^\s：:]{0,8}(?:责任编辑|责编|编辑)|审核|终审)\s*[:：/／ ]")
+_EDITOR_LINE = LazyPattern(r"^[【\[(（]?\s*(?:[^\s：:]{0,8}(?:责任编辑|责编|编辑)|审核|终审)\s*[:：/／ ]")
 _PAGINATION = re.compile(r"^(?:[\[【]\s*\d{1,2}\s*[\]】]\s*)+$|^(?:上一页|下一页|首页|尾页|\d{1,2}|\s)+$")
-_BARE_NAMES = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[）)]$")
+_BARE_NAMES = LazyPattern(r"[（(]\s*([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[）)]$")
 _DISPATCH = re.compile(
     r"^.{0,40}?[（(]\s*(?:[^（）()]{0,12}?)(?:记者|通讯员|实习生|記者|通訊員)\s*([^（）()]{2,40})[）)]")
-_NAME_OUTLET = re.compile(r"^([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[/／]\s*([\u4e00-\u9fff·]{2,15})$")
+_NAME_OUTLET = LazyPattern(r"^([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[/／]\s*([\u4e00-\u9fff·]{2,15})$")
 _OUTLET = re.compile(r"(?:报|報|网|網|社|台|刊|新闻|新聞|客户端|客戶端|频道|頻道|日报|晚报|周刊)$")
 _LABEL_ONLY = re.compile(r"^[^\s:：]{1,8}[:：]$")
 _NOT_OUTLET = re.compile(
@@ -159,8 +160,8 @@ def read_page(page) -> Reading | None:
 
 # the looser forms of the unlabelled author credits the reader reads (_BARE_NAMES, _NAME_OUTLET):
 # any blanks where a run of text has one, anywhere in the page's text
-_BARE_NAMES_ANYWHERE = re.compile(r"[（(]\s*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3}\s*[）)]")
-_NAME_OUTLET_ANYWHERE = re.compile(r"[\u4e00-\u9fff]{2,4}\s*[/／]\s*[\u4e00-\u9fff·]{2,15}")
+_BARE_NAMES_ANYWHERE = LazyPattern(r"[（(]\s*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3}\s*[）)]")
+_NAME_OUTLET_ANYWHERE = LazyPattern(r"[\u4e00-\u9fff]{2,4}\s*[/／]\s*[\u4e00-\u9fff·]{2,15}")
 # a time of day, as find_datetime reads one (12:30, 12时30分)
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：时時]\s*\d{2}")
 _BYLINE_LABELS = {name: label_finder([name]) for name in ("authors", "editor", "reviewer")}

@@ -22,6 +22,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from liaocheng_news.text.lazy import LazyPattern
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 __all__ = [
@@ -193,7 +195,7 @@ _SHORT = sorted((label for label, _ in _LABELS if len(label) < 3), key=len, reve
 _GLUED = ("来源", "來源", "作者", "编辑", "編輯", "责编", "責編", "记者", "記者", "时间", "時間", "日期", "摄影", "攝影")
 # the labels an outlet's name may precede, before a blank ("光明日报记者 王建宏", "松花江网编辑 孙桂芳")
 _AFTER_OUTLET = ("记者", "記者", "通讯员", "通訊員", "编辑", "編輯")
-_LABEL_RE = re.compile(
+_LABEL_RE = LazyPattern(
     # labels of three or more characters (本报通讯员, 责任编辑) are distinctive enough to start a
     # field anywhere: yybnet runs them together ("■本报记者夏旭光本报通讯员朱红光")
     r"(?:(?P<long>" + "|".join(re.escape(label) for label in _LONG) + r")"
@@ -212,11 +214,11 @@ _NOT_NAMES = {
     # what a reporter did, written after the names ("记者陈智 整合", "记者 王磊 摄")
     "整合", "综合", "綜合", "编译", "編譯", "采写", "採寫", "报道", "報道", "摄", "攝", "等",
 }
-_NAME_STOP = re.compile(r"[^" + _CJK + r"A-Za-z_·•\s、,，;；/／&＆]")
+_NAME_STOP = LazyPattern(r"[^" + _CJK + r"A-Za-z_·•\s、,，;；/／&＆]")
 # where a name slot ends inside a run of characters: 发自北京, 山东冠县报道
 _NAME_SLOT_END = re.compile(r"发自|發自|\S*报道|\S*報道")
 # a person's name: two to four characters (more only with the · of transliterated names)
-_PERSON = re.compile(r"[" + _CJK + r"]{2,4}|[" + _CJK + r"]+[·•][" + _CJK + r"·•]+|[A-Za-z][A-Za-z _.-]*")
+_PERSON = LazyPattern(r"[" + _CJK + r"]{2,4}|[" + _CJK + r"]+[·•][" + _CJK + r"·•]+|[A-Za-z][A-Za-z _.-]*")
 _PEOPLE_ROLES = frozenset({"reporter", "correspondent"})
 
 
@@ -419,7 +421,7 @@ def starts_with_byline_label(text: str | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 # print notes
 
-_PRINT_NOTE = re.compile(
+_PRINT_NOTE = LazyPattern(
     r"(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*"
     r"《(?P<edition>[^《》]{2,12}?[报報])》\s*"
     r"(?:第\s*)?(?P<page>[A-Za-z]?\d{1,3}|[一二三四五六七八九十]{1,3})\s*版"

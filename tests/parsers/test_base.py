@@ -243,9 +243,16 @@ def test_the_rare_hanzi_class_says_what_common_hanzi_says_of_every_hanzi():
     from liaocheng_news.parsers import encoding
 
     rare = encoding._rare_hanzi()
-    for cp in range(0x4E00, 0xA000):  # built from decoded byte pairs; checked code point by code point
+    for cp in range(0x4E00, 0xA000):  # built from the stored everyday hanzi; checked code point by code point
         assert (rare.fullmatch(chr(cp)) is None) == encoding._common_hanzi(chr(cp)), hex(cp)
     assert rare.fullmatch("的") is None and rare.fullmatch("丟") is None and rare.fullmatch("a") is None
+
+
+def test_the_stored_everyday_hanzi_are_what_the_codecs_give():
+    from liaocheng_news.parsers import encoding
+    from liaocheng_news.parsers._hanzi_table import COMMON_HANZI
+
+    assert COMMON_HANZI == encoding.everyday_hanzi_from_codecs()  # else regenerate the module from it
 
 
 def _by_the_definition(text: str) -> tuple[bool, float]:
@@ -266,14 +273,13 @@ def _by_the_definition(text: str) -> tuple[bool, float]:
 
 
 def _decodings() -> list[str]:
-    """Every fixture, evidence and real page, read right and read wrong (each byte string decoded
+    """Every fixture and real page, read right and read wrong (each byte string decoded
     by every codec the decoder tries that takes it, and double-encoded; their first 6,000
     characters, all of them for the first pages), and a few made-up texts."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    files = sorted([*root.glob("tests/fixtures/*/*.html"), *root.glob("docs/evidence/*/*.html"),
-                    *Path("/work/shared/realpages/pages").glob("*.html")])
+    files = sorted([*root.glob("tests/fixtures/*/*.html"), *Path("/work/shared/realpages/pages").glob("*.html")])
     texts = [TEXT, TEXT * 200, "", "ascii only", "é" * 9 + TEXT[:8], "Ã¤Â¸Â­" * 40 + TEXT * 2]
     for n, path in enumerate(files):
         body = path.read_bytes()

@@ -1,7 +1,7 @@
 """When the reader runs beside a template: :func:`~liaocheng_news.parsers.reader.may_find` says no
 only where the reader indeed finds nothing, so skipping the reader never loses a field.
 
-Checked on every page at hand: the reconstructed fixtures and evidence pages of this repository,
+Checked on every page at hand: the reconstructed fixtures of this repository (tests/fixtures),
 and the real pages of shared/realpages where that folder exists (38 outlets, GBK and UTF-8).
 """
 
@@ -25,12 +25,11 @@ GATED = ("authors", "editor", "reviewer", "time")
 
 def _local_pages() -> list[tuple[str, Path, dict]]:
     pages = []
-    for folder in (ROOT / "tests" / "fixtures", ROOT / "docs" / "evidence"):
-        for meta_path in sorted(folder.glob("*/*.meta.json")):
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("kind") == "article":
-                pages.append((meta["url"], meta_path.with_name(meta_path.name.removesuffix(".meta.json") + ".html"),
-                              meta.get("headers") or {}))
+    for meta_path in sorted((ROOT / "tests" / "fixtures").glob("*/*.meta.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("kind") == "article":
+            pages.append((meta["url"], meta_path.with_name(meta_path.name.removesuffix(".meta.json") + ".html"),
+                          meta.get("headers") or {}))
     return pages
 
 
@@ -42,7 +41,7 @@ def _real_pages() -> list[tuple[str, Path, dict]]:
 
 
 PAGES = _local_pages() + _real_pages()
-# the pages of portals with a parser (the evidence pages are of sources that have none yet)
+# the pages of portals with a parser module (a declared source without one has no template of its own)
 TEMPLATE_PAGES = [(url, path, headers) for url, path, headers in _local_pages() if path.parent.name in parser_names()]
 
 
