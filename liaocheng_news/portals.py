@@ -14,6 +14,8 @@ once, when this module is first imported.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from urllib.parse import urlsplit
 
@@ -143,7 +145,13 @@ PORTALS: dict[str, Portal] = _with_operator_sources()
 
 def portal_for_url(url: str) -> Portal | None:
     """The portal a URL belongs to, by its host (the most specific host wins)."""
-    host = strip_host(urlsplit(url).hostname or "")
+    return _portal_for_host(strip_host(urlsplit(url).hostname or ""))
+
+
+# asked for every request (render routing, containment, canonical URLs); PORTALS is built once
+# at import, so a host's answer never changes within a process
+@functools.lru_cache(maxsize=1024)
+def _portal_for_host(host: str) -> Portal | None:
     best: Portal | None = None
     best_len = -1
     for portal in PORTALS.values():
