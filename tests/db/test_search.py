@@ -1,6 +1,7 @@
 """Chinese search with no extension (migration 0004, db/search.py): integer pair keys, api.search."""
 
 import random
+import re
 from datetime import datetime, timedelta
 
 import psycopg
@@ -232,3 +233,29 @@ def test_every_way_through_search_gives_the_same_answer(archive_url):
                     lone = [t for t in q.split() if len(t) == 1]
                     got = [r[0] for r in c.execute("SELECT article_id FROM api.search(%s, %s)", (q, lim))]
                     assert got == _reference(archive_url, keys, lone, lim), (q, lim, reltuples)
+
+
+_FOLD = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ",
+                      "0123456789abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz")
+
+
+def _snippet_window(body: str, terms: list[str], width: int = 80) -> str:
+    """The snippet's window by its definition: around the first place a term occurs in the folded
+    body (api.search_fold: full-width letters and digits as ASCII, ASCII lower-cased)."""
+    folded = "".join(c.lower() if c.isascii() else c for c in body.translate(_FOLD))
+    places = [folded.find(t) + 1 for t in terms if folded.find(t) >= 0]
+    start = max(1, (min(places) if places else 0) - width // 3)
+    return body[start - 1:start - 1 + width]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=texts, query=st.sampled_from(["gdp", "GDP 临清", "５g", "5G", "abc", "z 单", "临清市 xyz019", "zz", "聊"]))
+def test_the_snippet_window_is_where_a_folded_term_first_occurs(conn, body, query):
+    """The snippet finds terms without folding the body (an ASCII term as a pattern of what folds
+    to each character): its window is where the folded body first holds a term."""
+    body = "前言" * 30 + body  # a term past the first third of the width moves the window
+    terms = conn.execute("SELECT api.search_terms(%s)", (query,)).fetchone()[0]
+    snippet = conn.execute("SELECT api.search_snippet(%s, %s)", (body, query)).fetchone()[0]
+    shown = snippet.replace("«", "").replace("»", "").removeprefix("…").removesuffix("…")
+    expected = _snippet_window(body, terms)
+    assert shown == re.sub(r"\s*\n\s*", " ", expected)  # lines joined, as the snippet shows them

@@ -86,7 +86,10 @@ class Consumer(threading.Thread):
 
 def _crawl(home: Path, replay: Path, *args: str) -> None:
     result = cli(home, "crawl", "--no-seed", "--replay-dir", str(replay), *args)
-    assert result.returncode == 0, result.stderr[-4000:]
+    if result.returncode != 0:
+        log = home / "logs" / "crawl.log"
+        errors = [line for line in log.read_text().splitlines() if "Error" in line] if log.exists() else []
+        raise AssertionError(result.stderr[-4000:] + "\n".join(errors[-5:]))
 
 
 def _latest(records: list[dict]) -> dict[tuple[str, int], dict]:

@@ -451,12 +451,16 @@ $$;
 COMMENT ON FUNCTION api.search_terms(text) IS
     'The terms of a query as typed: runs of Han characters and ASCII words, folded (api.search_fold)';
 
--- A window of the body around the first place a query term occurs, terms marked «…».
+-- A window of the body around the first place a query term occurs, terms marked «…».  Where a
+-- term first occurs in the folded body is found without folding the body (translate takes ~2 ms
+-- on an article): a Han term as it is; an ASCII term as a pattern where each letter or digit is
+-- any character that folds to it, and the first occurrence of what it matched first is where it
+-- matched.
 CREATE FUNCTION api.search_snippet(body text, query text, width integer DEFAULT 80) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
 DECLARE
-    lowered text := api.search_fold(coalesce(body, ''));
+    text_ text := coalesce(body, '');
     terms text[] := api.search_terms(coalesce(query, ''));
     hit integer := 0;
     at integer;
@@ -465,7 +469,15 @@ DECLARE
     piece text;
 BEGIN
     FOREACH term IN ARRAY terms LOOP
-        at := strpos(lowered, term);
+        IF term ~ '[a-z0-9]' THEN
+            at := coalesce(strpos(text_, (regexp_match(text_, (
+                      SELECT string_agg(CASE WHEN c ~ '[a-z]' THEN '[' || c || upper(c) || chr(ascii(c) + 65248)
+                                                                   || chr(ascii(upper(c)) + 65248) || ']'
+                                             ELSE '[' || c || chr(ascii(c) + 65248) || ']' END, '' ORDER BY i)
+                      FROM unnest(string_to_array(term, NULL)) WITH ORDINALITY AS x(c, i))))[1]), 0);
+        ELSE
+            at := strpos(text_, term);
+        END IF;
         IF at > 0 AND (hit = 0 OR at < hit) THEN
             hit := at;
         END IF;
