@@ -104,7 +104,7 @@ def test_the_group_has_privileges_on_api_only(archive_url):
             WHERE n.nspname IN ('api', 'public')""", (READER_GROUP,)).fetchall()
         nobody = conn.execute("SELECT has_function_privilege('public', 'api.search(text, integer)', 'EXECUTE')").fetchone()
     assert sorted(granted) == sorted(("api", v, "SELECT") for v in views)
-    assert views == {"articles", "revisions", "stories", "story_ids", "crawl_runs", "portals"}
+    assert views == {"articles", "revisions", "stories", "story_ids", "crawl_runs", "portals", "drift_checks"}
     executable = {name for name, ok in functions if ok}
     assert executable and all(name.startswith("search") or name == "version" for name in executable)
     assert not [name for name, ok in functions if ok and name.startswith("archive_")]
