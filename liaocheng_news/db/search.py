@@ -131,6 +131,9 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
     keys = [search_keys(a.title, a.subtitle, a.body_text) for a in articles]
     sizes = np.fromiter((k.size for k in keys), dtype=np.int64, count=len(keys))
     hi = np.cumsum(sizes)
+    # a connection copies the global adapters when it is made: one made before this module was
+    # first imported (the archive imports it with its first write) does not know Keys yet
+    cur.adapters.register_dumper(Keys, _KeysDumper)
     await cur.execute(_UPSERT, {"keys": Keys(np.concatenate(keys)), "ids": bigint_array(ids),
                                 "published": [a.published_at for a in articles],
                                 "lo": bigint_array(hi - sizes + 1), "hi": bigint_array(hi)})
