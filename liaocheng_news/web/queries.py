@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from liaocheng_news.db import health as db_health
 from liaocheng_news.text.fields import SHANGHAI
 from liaocheng_news.web.reader import TIME_ZONE
 
@@ -241,12 +242,13 @@ _FILL = ("SELECT portal, count(*) AS articles, "
 async def portals(conn: psycopg.AsyncConnection, names: list[str], today: date, days: int,
                   fill_days: int) -> dict[str, Any]:
     """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``today``
-    (Asia/Shanghai) the articles first seen on it each day; and over the last ``fill_days`` of
-    them, how many articles had each field.  The cost grows with those days' articles, not with
-    the archive."""
+    (Asia/Shanghai) the articles first seen on it each day; over the last ``fill_days`` of them,
+    how many articles had each field; and what ``liaocheng-news status`` judges a portal by
+    (:func:`health_figures`)."""
     last_runs = await (await conn.execute(
         "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
-        "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats FROM api.crawl_runs c"
+        "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats, c.stats->>'status_detail' AS detail"
+        "  FROM api.crawl_runs c"
         "  WHERE c.spider = n.spider ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS r", (names,))).fetchall()
 
     def midnight(back: int) -> datetime:
@@ -255,7 +257,25 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], today: date, 
     per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
     filled = await (await conn.execute(_FILL, {"start": midnight(fill_days)})).fetchall()
     return {"last_runs": {r["spider"]: r for r in last_runs}, "per_day": per_day,
-            "filled": {r["portal"]: r for r in filled}}
+            "filled": {r["portal"]: r for r in filled}, **await health_figures(conn, names)}
+
+
+async def health_figures(conn: psycopg.AsyncConnection, names: list[str]) -> dict[str, Any]:
+    """The figures :func:`liaocheng_news.ops.status.assess` judges the portals ``names`` by, read
+    with the statements of :mod:`liaocheng_news.db.health` (what ``liaocheng-news status`` reads):
+    the connection's search path is ``api`` (:mod:`.reader`), so their tables are the api's views.
+    The drift checks are read when the api has their view (``api.drift_checks``); ``drift`` is
+    None when it has not (then no result can be shown)."""
+    params = {"portals": names, "days": db_health.WINDOW_DAYS}
+    out: dict[str, Any] = {}
+    for key, statement, column in (("runs", db_health._RUN_FIGURES, "spider"),
+                                   ("articles", db_health._ARTICLES, "portal")):
+        out[key] = {r.pop(column): r for r in await (await conn.execute(statement, params)).fetchall()}
+    visible = (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]
+    out["drift"] = None
+    if visible:
+        out["drift"] = {r.pop("portal"): r for r in await (await conn.execute(db_health._LAST_DRIFT, params)).fetchall()}
+    return out
 
 
 # -- runs -------------------------------------------------------------------------------------------

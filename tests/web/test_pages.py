@@ -131,9 +131,12 @@ def test_portals_page_draws_a_point_per_day_and_marks_attention(client):
     assert rows["lcxw"] == "healthy" and rows["yybnet"] == "attention" and rows["achie"] == "attention"
     lcxw = html.split('id="portal-lcxw"', 1)[1].split("</tr>", 1)[0]
     assert lcxw.count('<circle class="point"') == 30
-    assert "never" in lcxw  # no drift check is recorded
+    assert '<td class="drift"><span>ok</span>' in lcxw  # its last drift check passed
     yybnet = html.split('id="portal-yybnet"', 1)[1].split("</tr>", 1)[0]
-    assert "needs attention" in yybnet and "ended shutdown" in yybnet
+    assert '<span class="alert">broken</span>' in yybnet and "the article&#39;s parser read no body" in yybnet
+    assert "needs attention" in yybnet and "<li>40% of requests failed (limit 20%)</li>" in yybnet
+    achie = html.split('id="portal-achie"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="drift">never</td>' in achie
 
 
 def test_runs_page_lists_runs_with_their_stats(client, facts):
