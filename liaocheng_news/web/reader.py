@@ -2,9 +2,9 @@
 
 Every connection is set up before use (:func:`_configure`): read-only transactions, times in
 Asia/Shanghai, a statement time limit, the search path a reader login has (``api``: a statement
-shared with :mod:`liaocheng_news.db.health` reads the api's views of its tables), and ``SET ROLE liaocheng_news_reader`` (the group role
-migration 0004 makes, with SELECT on ``api`` and nothing on the internal tables) whenever the
-role exists and the login may take it.  So a bug in the site cannot write, even through a
+shared with :mod:`liaocheng_news.db.health` reads the api's views of its tables), and
+``SET ROLE liaocheng_news_reader`` (the group role migration 0004 makes, with SELECT on ``api``
+and nothing on the internal tables) whenever the role exists and the login may take it.  So a bug in the site cannot write, even through a
 statement that forgets ``READ ONLY``.  Where the role is missing (the migrating login could not
 create roles), the site still reads in read-only transactions and says so when it starts.
 
