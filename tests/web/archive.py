@@ -63,7 +63,8 @@ async def _fill(url: str, now: datetime) -> Facts:
         stats = {"lcxw": ("finished", {"pages_fetched": 7, "articles_fetched": 5, "errors": 0,
                                        "fallback_extractions": 1, "items_stored": 4}),
                  "yybnet": ("shutdown", {"pages_fetched": 3, "articles_fetched": 1, "errors": 2,
-                                         "fallback_extractions": 0, "items_stored": 1})}
+                                         "fallback_extractions": 0, "items_stored": 1,
+                                         "status_detail": "2 requests failed"})}
         for spider, (status, counts) in stats.items():
             facts.runs[spider] = run_id = await archive.start_run(spider)
             await archive.finish_run(run_id, status, counts)

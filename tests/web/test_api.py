@@ -159,6 +159,7 @@ def test_portals_report(client, facts):
     assert {k: lcxw["last_drift_check"][k] for k in ("verdict", "detail", "replay")} == \
         {"verdict": "ok", "detail": "", "replay": False}
     assert portals["yybnet"]["last_drift_check"]["verdict"] == "broken"
+    assert portals["yybnet"]["last_run"]["detail"] == "2 requests failed" and lcxw["last_run"]["detail"] is None
     assert portals["achie"]["last_drift_check"] is None
     # needs attention: what `liaocheng-news status` says, with its thresholds (the "*" entry here)
     assert portals["yybnet"]["attention"] == ["40% of requests failed (limit 20%)",

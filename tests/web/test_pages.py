@@ -135,6 +135,7 @@ def test_portals_page_draws_a_point_per_day_and_marks_attention(client):
     yybnet = html.split('id="portal-yybnet"', 1)[1].split("</tr>", 1)[0]
     assert '<span class="alert">broken</span>' in yybnet and "the article&#39;s parser read no body" in yybnet
     assert "needs attention" in yybnet and "<li>40% of requests failed (limit 20%)</li>" in yybnet
+    assert "shutdown <span class=\"muted\">(2 requests failed)</span>" in yybnet
     achie = html.split('id="portal-achie"', 1)[1].split("</tr>", 1)[0]
     assert '<td class="drift">never</td>' in achie
 
