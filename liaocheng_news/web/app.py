@@ -177,7 +177,7 @@ async def _portals(app) -> PortalsReport:
     now = datetime.now(SHANGHAI)
     names = sorted(set(await _facets(app)) | set(health.crawled()))
     async with app.state.pool.connection() as conn:
-        found = await queries.portals(conn, names, now.date(), CHART_DAYS, FILL_DAYS)
+        found = await queries.portals(conn, names, now, CHART_DAYS, FILL_DAYS)
     settings = app.state.settings
     return PortalsReport(today=now.date(), days=CHART_DAYS, fill_days=FILL_DAYS,
                          drift_checks_shown=found["drift"] is not None,

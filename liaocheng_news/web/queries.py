@@ -2,7 +2,9 @@
 
 Each function takes a connection from :mod:`.reader` (dict rows, Asia/Shanghai) and returns plain
 dicts and lists; :mod:`.app` shapes them into pages and JSON.  The few SQL fragments formatted
-into a statement are constants of this module, never input.
+into a statement are constants of this module, never input.  What ``liaocheng-news status`` reads
+of each portal is read with its own statements (:mod:`liaocheng_news.db.health`), which name
+tables without a schema: on the site's connections (search path ``api``) those are the api's views.
 """
 
 from __future__ import annotations
@@ -239,12 +241,14 @@ _FILL = ("SELECT portal, count(*) AS articles, "
          + " FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1")
 
 
-async def portals(conn: psycopg.AsyncConnection, names: list[str], today: date, days: int,
+async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime, days: int,
                   fill_days: int) -> dict[str, Any]:
-    """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``today``
+    """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``now``'s
     (Asia/Shanghai) the articles first seen on it each day; over the last ``fill_days`` of them,
     how many articles had each field; and what ``liaocheng-news status`` judges a portal by
-    (:func:`health_figures`)."""
+    (:func:`health_figures`).  Each statement keeps only those days' articles (a cheap filter of
+    one scan) or one portal's rows."""
+    today = now.astimezone(SHANGHAI).date()
     last_runs = await (await conn.execute(
         "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
         "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats, c.stats->>'status_detail' AS detail"
@@ -257,20 +261,44 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], today: date, 
     per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
     filled = await (await conn.execute(_FILL, {"start": midnight(fill_days)})).fetchall()
     return {"last_runs": {r["spider"]: r for r in last_runs}, "per_day": per_day,
-            "filled": {r["portal"]: r for r in filled}, **await health_figures(conn, names)}
+            "filled": {r["portal"]: r for r in filled}, **await health_figures(conn, names, now)}
 
 
-async def health_figures(conn: psycopg.AsyncConnection, names: list[str]) -> dict[str, Any]:
-    """The figures :func:`liaocheng_news.ops.status.assess` judges the portals ``names`` by, read
-    with the statements of :mod:`liaocheng_news.db.health` (what ``liaocheng-news status`` reads):
-    the connection's search path is ``api`` (:mod:`.reader`), so their tables are the api's views.
-    The drift checks are read when the api has their view (``api.drift_checks``); ``drift`` is
-    None when it has not (then no result can be shown)."""
+# What db.health's statement of the articles figures gives ``liaocheng-news status`` (new in the
+# last 24 hours and WINDOW_DAYS days, the last one first seen, fill rates of those days), read for
+# the page at the cost of those days' articles rather than of the archive: the newest first_seen of
+# a portal with no article in those days is read from that portal's rows alone (few: it is quiet).
+_STATUS_ARTICLES = """
+SELECT portal, count(*) FILTER (WHERE first_seen > %(day)s) AS new_24h, count(*) AS new_7d,
+       max(first_seen) AS last_new, avg((published_at IS NOT NULL)::int) AS published_at_fill,
+       avg((coalesce(source, '') <> '')::int) AS source_fill, avg((cardinality(authors) > 0)::int) AS authors_fill
+FROM api.articles WHERE portal = ANY(%(portals)s) AND first_seen > %(since)s GROUP BY portal
+"""
+_LAST_NEW = """
+SELECT p.portal, 0 AS new_24h, 0 AS new_7d, x.last_new, NULL::numeric AS published_at_fill,
+       NULL::numeric AS source_fill, NULL::numeric AS authors_fill
+FROM unnest(%(portals)s::text[]) AS p(portal)
+CROSS JOIN LATERAL (SELECT max(a.first_seen) AS last_new FROM api.articles a WHERE a.portal = p.portal) AS x
+WHERE x.last_new IS NOT NULL
+"""
+
+
+async def health_figures(conn: psycopg.AsyncConnection, names: list[str], now: datetime) -> dict[str, Any]:
+    """The figures :func:`liaocheng_news.ops.status.assess` judges the portals ``names`` by (the
+    shapes :func:`liaocheng_news.db.health.portal_health` gives): the runs' and the drift checks'
+    with db.health's statements (their tables, named without a schema, are the api's views on the
+    site's connections), the articles' with :data:`_STATUS_ARTICLES`.  The drift checks are read
+    when the api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it
+    has not (then no result can be shown)."""
     params = {"portals": names, "days": db_health.WINDOW_DAYS}
     out: dict[str, Any] = {}
-    for key, statement, column in (("runs", db_health._RUN_FIGURES, "spider"),
-                                   ("articles", db_health._ARTICLES, "portal")):
-        out[key] = {r.pop(column): r for r in await (await conn.execute(statement, params)).fetchall()}
+    out["runs"] = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
+    recent = await (await conn.execute(_STATUS_ARTICLES, {
+        "portals": names, "day": now - timedelta(hours=24), "since": now - timedelta(days=db_health.WINDOW_DAYS)}
+    )).fetchall()
+    quiet = sorted(set(names) - {r["portal"] for r in recent})
+    older = await (await conn.execute(_LAST_NEW, {"portals": quiet})).fetchall() if quiet else []
+    out["articles"] = {r.pop("portal"): r for r in (*recent, *older)}
     visible = (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]
     out["drift"] = None
     if visible:

@@ -60,7 +60,9 @@ async def _fill(url: str, now: datetime) -> Facts:
     facts = Facts(url, now)
     archive = await Archive.open(url)
     try:
-        stats = {"lcxw": ("finished", {"pages_fetched": 7, "articles_fetched": 5, "errors": 0,
+        stats = {"lcrb": ("finished", {"pages_fetched": 4, "articles_fetched": 0, "errors": 0,
+                                       "fallback_extractions": 0, "items_stored": 0}),
+                 "lcxw": ("finished", {"pages_fetched": 7, "articles_fetched": 5, "errors": 0,
                                        "fallback_extractions": 1, "items_stored": 4}),
                  "yybnet": ("shutdown", {"pages_fetched": 3, "articles_fetched": 1, "errors": 2,
                                          "fallback_extractions": 0, "items_stored": 1,
@@ -68,7 +70,7 @@ async def _fill(url: str, now: datetime) -> Facts:
         for spider, (status, counts) in stats.items():
             facts.runs[spider] = run_id = await archive.start_run(spider)
             await archive.finish_run(run_id, status, counts)
-        # the e-paper's excerpts of the canal story, long ago: two stories
+        # the e-paper's excerpts of the canal story, long ago (its run today found nothing new): two stories
         excerpts = [article(f"http://lcrb.lcxw.cn/paper/pc/content/202506/15/content_{n}.html", portal="lcrb",
                             title="临清：运河古城焕新颜", body=body, channel="县域",
                             published_at=datetime(2025, 6, 15, 6, 0, tzinfo=SH), fetched_at=now - timedelta(days=40))

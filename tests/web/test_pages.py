@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import psycopg
 import pytest
 
 from tests.web.archive import REVISED_PARAGRAPH
@@ -150,3 +151,22 @@ def test_the_stylesheet_is_served_by_the_site(client):
     response = client.get("/static/site.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
     assert "url(" not in response.text and "@import" not in response.text
+
+
+def test_an_archive_without_the_drift_view_says_so(facts):
+    """An archive migrated before 0006 has no api.drift_checks: the drift column says it cannot be
+    shown (it is not "never"), and the rest of the page is there."""
+    from fastapi.testclient import TestClient
+
+    from liaocheng_news.web.app import create_app
+
+    with psycopg.connect(facts.url, autocommit=True) as conn:
+        conn.execute("DROP VIEW api.drift_checks")
+    with TestClient(create_app(facts.url)) as client:
+        got = client.get("/api/portals").json()
+        html = client.get("/portals").text
+    assert got["drift_checks_shown"] is False
+    assert all(p["last_drift_check"] is None for p in got["portals"])
+    lcxw = html.split('id="portal-lcxw"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="drift"><span class="muted">not shown by this archive</span></td>' in lcxw
+    assert '<circle class="point"' in lcxw
