@@ -104,7 +104,6 @@ class _KeysDumper(adapt.Dumper):
         return struct.pack(">iiIii", 1, 0, 23, values.size, 1) + cells.tobytes()
 
 
-psycopg.adapters.register_dumper(Keys, _KeysDumper)
 
 # The store's part (db/archive.py): in its first statements, it says that this transaction
 # writes its own documents (the fallback trigger leaves its rows alone) ...
@@ -131,8 +130,8 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
     keys = [search_keys(a.title, a.subtitle, a.body_text) for a in articles]
     sizes = np.fromiter((k.size for k in keys), dtype=np.int64, count=len(keys))
     hi = np.cumsum(sizes)
-    # a connection copies the global adapters when it is made: one made before this module was
-    # first imported (the archive imports it with its first write) does not know Keys yet
+    # on the cursor: the pool's connections may be older than this module (imported with the
+    # first write), and a connection copies the global adapters when it opens
     cur.adapters.register_dumper(Keys, _KeysDumper)
     await cur.execute(_UPSERT, {"keys": Keys(np.concatenate(keys)), "ids": bigint_array(ids),
                                 "published": [a.published_at for a in articles],
