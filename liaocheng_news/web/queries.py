@@ -234,20 +234,40 @@ _FILLED = {
     "images": "images <> '[]'::jsonb",
 }
 FILL_FIELDS = tuple(_FILLED)
-_PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles "
-            "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
-_FILL = ("SELECT portal, count(*) AS articles, "
-         + ", ".join(f"count(*) FILTER (WHERE {_FILLED[f]}) AS {f}" for f in FILL_FIELDS)
-         + " FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1")
+# One scan of the window's articles, by portal and day (Asia/Shanghai): the chart's counts; the
+# fill rates' counts (articles first seen since ``fill_start``); and what db.health's statement of
+# the articles figures gives ``liaocheng-news status`` (new in the last 24 hours and WINDOW_DAYS
+# days, the newest first seen, how many of those days' articles are dated, have a source, have
+# authors), summed per portal in :func:`portals`.
+_WINDOW = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles, "
+           "count(*) FILTER (WHERE first_seen >= %(fill_start)s) AS fill_articles, "
+           + ", ".join(f"count(*) FILTER (WHERE first_seen >= %(fill_start)s AND {_FILLED[f]}) AS {f}"
+                       for f in FILL_FIELDS)
+           + ", count(*) FILTER (WHERE first_seen > %(day_ago)s) AS new_24h, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s) AS new_7d, max(first_seen) AS last_new, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s AND published_at IS NOT NULL) AS dated, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s AND coalesce(source, '') <> '') AS sourced, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s AND cardinality(authors) > 0) AS authored "
+           "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
+# The newest article of a portal with none in the window: read from that portal's rows alone
+# (through the index on (portal, published_at); few rows: the portal is quiet).
+_LAST_NEW = """
+SELECT p.portal, x.last_new FROM unnest(%(portals)s::text[]) AS p(portal)
+CROSS JOIN LATERAL (SELECT max(a.first_seen) AS last_new FROM api.articles a WHERE a.portal = p.portal) AS x
+WHERE x.last_new IS NOT NULL
+"""
 
 
 async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime, days: int,
                   fill_days: int) -> dict[str, Any]:
     """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``now``'s
     (Asia/Shanghai) the articles first seen on it each day; over the last ``fill_days`` of them,
-    how many articles had each field; and what ``liaocheng-news status`` judges a portal by
-    (:func:`health_figures`).  Each statement keeps only those days' articles (a cheap filter of
-    one scan) or one portal's rows."""
+    how many articles had each field; and the figures ``liaocheng-news status`` judges a portal by
+    (``runs``, ``articles``, ``drift``: the shapes of :func:`liaocheng_news.db.health.portal_health`).
+    The runs' and drift checks' figures are read with db.health's own statements (their tables,
+    named without a schema, are the api's views on the site's connections); the articles' from
+    the one scan of the window's articles (:data:`_WINDOW`).  The drift checks are read when the
+    api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it has not."""
     today = now.astimezone(SHANGHAI).date()
     last_runs = await (await conn.execute(
         "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
@@ -258,52 +278,38 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime
     def midnight(back: int) -> datetime:
         return datetime.combine(today - timedelta(days=back - 1), time(), SHANGHAI)
 
-    per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
-    filled = await (await conn.execute(_FILL, {"start": midnight(fill_days)})).fetchall()
-    return {"last_runs": {r["spider"]: r for r in last_runs}, "per_day": per_day,
-            "filled": {r["portal"]: r for r in filled}, **await health_figures(conn, names, now)}
-
-
-# What db.health's statement of the articles figures gives ``liaocheng-news status`` (new in the
-# last 24 hours and WINDOW_DAYS days, the last one first seen, fill rates of those days), read for
-# the page at the cost of those days' articles rather than of the archive: the newest first_seen of
-# a portal with no article in those days is read from that portal's rows alone (few: it is quiet).
-_STATUS_ARTICLES = """
-SELECT portal, count(*) FILTER (WHERE first_seen > %(day)s) AS new_24h, count(*) AS new_7d,
-       max(first_seen) AS last_new, avg((published_at IS NOT NULL)::int) AS published_at_fill,
-       avg((coalesce(source, '') <> '')::int) AS source_fill, avg((cardinality(authors) > 0)::int) AS authors_fill
-FROM api.articles WHERE portal = ANY(%(portals)s) AND first_seen > %(since)s GROUP BY portal
-"""
-_LAST_NEW = """
-SELECT p.portal, 0 AS new_24h, 0 AS new_7d, x.last_new, NULL::numeric AS published_at_fill,
-       NULL::numeric AS source_fill, NULL::numeric AS authors_fill
-FROM unnest(%(portals)s::text[]) AS p(portal)
-CROSS JOIN LATERAL (SELECT max(a.first_seen) AS last_new FROM api.articles a WHERE a.portal = p.portal) AS x
-WHERE x.last_new IS NOT NULL
-"""
-
-
-async def health_figures(conn: psycopg.AsyncConnection, names: list[str], now: datetime) -> dict[str, Any]:
-    """The figures :func:`liaocheng_news.ops.status.assess` judges the portals ``names`` by (the
-    shapes :func:`liaocheng_news.db.health.portal_health` gives): the runs' and the drift checks'
-    with db.health's statements (their tables, named without a schema, are the api's views on the
-    site's connections), the articles' with :data:`_STATUS_ARTICLES`.  The drift checks are read
-    when the api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it
-    has not (then no result can be shown)."""
+    status_start = now - timedelta(days=db_health.WINDOW_DAYS)
+    rows = await (await conn.execute(_WINDOW, {
+        "tz": TIME_ZONE, "start": min(midnight(days), status_start), "fill_start": midnight(fill_days),
+        "day_ago": now - timedelta(hours=24), "status_start": status_start})).fetchall()
+    filled: dict[str, dict] = {}
+    articles: dict[str, dict] = {}
+    for r in rows:
+        f = filled.setdefault(r["portal"], dict.fromkeys(("articles", *FILL_FIELDS), 0))
+        f["articles"] += r["fill_articles"]
+        for field in FILL_FIELDS:
+            f[field] += r[field]
+        a = articles.setdefault(r["portal"], {"new_24h": 0, "new_7d": 0, "last_new": r["last_new"], "dated": 0,
+                                              "sourced": 0, "authored": 0})
+        for key in ("new_24h", "new_7d", "dated", "sourced", "authored"):
+            a[key] += r[key]
+        a["last_new"] = max(a["last_new"], r["last_new"])
+    for a in articles.values():  # as db.health gives them: shares of the last days' articles, None when none
+        for key, count in (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored")):
+            a[key] = a.pop(count) / a["new_7d"] if a["new_7d"] else None
+    quiet = sorted(set(names) - set(articles))
+    for r in (await (await conn.execute(_LAST_NEW, {"portals": quiet})).fetchall() if quiet else []):
+        articles[r["portal"]] = {"new_24h": 0, "new_7d": 0, "last_new": r["last_new"], "published_at_fill": None,
+                                 "source_fill": None, "authors_fill": None}
     params = {"portals": names, "days": db_health.WINDOW_DAYS}
-    out: dict[str, Any] = {}
-    out["runs"] = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
-    recent = await (await conn.execute(_STATUS_ARTICLES, {
-        "portals": names, "day": now - timedelta(hours=24), "since": now - timedelta(days=db_health.WINDOW_DAYS)}
-    )).fetchall()
-    quiet = sorted(set(names) - {r["portal"] for r in recent})
-    older = await (await conn.execute(_LAST_NEW, {"portals": quiet})).fetchall() if quiet else []
-    out["articles"] = {r.pop("portal"): r for r in (*recent, *older)}
-    visible = (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]
-    out["drift"] = None
-    if visible:
-        out["drift"] = {r.pop("portal"): r for r in await (await conn.execute(db_health._LAST_DRIFT, params)).fetchall()}
-    return out
+    runs = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
+    drift = None
+    if (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]:
+        drift = {r.pop("portal"): r for r in await (await conn.execute(db_health._LAST_DRIFT, params)).fetchall()}
+    return {"last_runs": {r["spider"]: r for r in last_runs},
+            "per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in rows],
+            "filled": {p: f for p, f in filled.items() if f["articles"]}, "runs": runs, "articles": articles,
+            "drift": drift}
 
 
 # -- runs -------------------------------------------------------------------------------------------
