@@ -5,9 +5,10 @@ Run: .venv/bin/python bench/web.py [--articles 100000] [--rounds 200]
 Starts a throwaway embedded PostgreSQL (or, with LIAOCHENG_NEWS_DATABASE_URL set to a superuser
 URL, makes and afterwards drops a scratch database on that server), migrates it, and bulk-loads a
 synthetic archive with COPY (triggers and foreign-key checks off for the load; change numbers and
-search documents written as the store would, the documents by the real ``db/search``):
+search documents written as the store would, their keys by the real ``db/search.search_keys``):
 
-* articles on the seven crawled portals and the mirror, 3–6 channels each; text of 2–4-character
+* articles on the 21 crawled sources (liaocheng_news/portals.py; the first seven with 3–6
+  channels each, the others with the channels of their list pages) and the mirror; text of 2–4-character
   pieces of the real seed dumps and fixture bodies drawn as often as they occur there (bodies of
   about 700 characters, headlines of about 15); published over three years (5 % undated), first
   seen over the last year in the order of their ids (as crawls write them);
@@ -53,8 +54,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from liaocheng_news.db import migrate as migrations  # noqa: E402
-from liaocheng_news.db.search import search_document  # noqa: E402
+from liaocheng_news.db.search import search_keys  # noqa: E402
+from liaocheng_news.db.stories import bigint_array  # noqa: E402
 from liaocheng_news.db.server import throwaway_server  # noqa: E402
+from liaocheng_news.portals import PORTALS as DECLARED  # noqa: E402
 from liaocheng_news.web.queries import _FACETS  # noqa: E402
 
 TARGET_P95_MS = 100.0
@@ -66,8 +69,13 @@ PORTALS = {  # portal -> channels
     "liaocheng_gov": ["政务要闻", "县区动态", "部门动态"],
     "dzwww_liaocheng": ["聊城新闻", "海聊", "县域"],
     "lcxw_app": ["要闻", "民生", "县域"],
-    "mirror": [None],
 }
+# the other sources the crawler reads (issue 19), each with the channels of its list pages; the
+# mirror last (it has no crawl runs)
+PORTALS.update({name: sorted({listing.channel for listing in source.lists})
+                or [source.issues.channel if source.issues else None]
+                for name, source in DECLARED.items() if source.hosts and name not in PORTALS})
+PORTALS["mirror"] = [None]
 NOW = datetime.now(timezone.utc)
 
 
@@ -114,7 +122,7 @@ def build(url: str, articles: int) -> dict:
     maker, rng = Maker(), random.Random(61)
     portals = list(PORTALS)
     started = time.perf_counter()
-    story_rows, article_rows, revision_rows, heads = [], [], [], []
+    story_rows, article_rows, revision_rows, document_rows, heads = [], [], [], [], []
     article_id = story_id = 0
     while article_id < articles:
         story_id += 1
@@ -129,11 +137,11 @@ def build(url: str, articles: int) -> dict:
             # first seen in the order the rows were written (as a crawl writes them), over a year
             first_seen = NOW - timedelta(seconds=365 * 86400 * (1 - article_id / articles) + rng.uniform(0, 3600))
             revised = rng.random() < 0.01
-            document = search_document(title, None, body)
             article_rows.append((article_id, f"https://{portal}.example/{story_id}/{article_id}.html", portal, channel,
                                  title, published, "聊城日报", "{记者}", "张路", None, body, "[]", "portal",
                                  json.dumps({"spam_removed": 0}), f"h{story_id}", story_id, 2 if revised else 1,
-                                 first_seen, first_seen, first_seen, article_id, document))
+                                 first_seen, first_seen, first_seen, article_id))
+            document_rows.append((article_id, published, bigint_array(search_keys(title, None, body))))
             if revised:
                 revision_rows.append((article_id, 1, title, body[: len(body) // 2], f"r{article_id}",
                                       first_seen - timedelta(days=1), first_seen, article_id + articles))
@@ -157,7 +165,8 @@ def build(url: str, articles: int) -> dict:
                 ("stories", "id, canonical_article_id", story_rows),
                 ("articles", "id, url, portal, channel, title, published_at, source, authors, editor, reviewer, body, "
                              "images, extraction, normalisation, content_hash, story_id, revision, first_seen, "
-                             "last_seen, last_changed, change_seq, search_vector", article_rows),
+                             "last_seen, last_changed, change_seq", article_rows),
+                ("article_search", "article_id, published_at, tokens", document_rows),
                 ("article_revisions", "article_id, revision, title, body, content_hash, valid_from, superseded_at, "
                                       "change_seq", revision_rows)):
             with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

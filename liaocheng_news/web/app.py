@@ -32,6 +32,7 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 
 from liaocheng_news.extensions.archive import RUN_SUMMARY
+from liaocheng_news.ops.status import thresholds
 from liaocheng_news.text.normalise import COUNT_KEYS
 from liaocheng_news.web import health, highlight, queries
 from liaocheng_news.web.chart import day_chart
@@ -176,9 +177,12 @@ async def _portals(app) -> PortalsReport:
     now = datetime.now(SHANGHAI)
     names = sorted(set(await _facets(app)) | set(health.crawled()))
     async with app.state.pool.connection() as conn:
-        found = await queries.portals(conn, names, now.date(), CHART_DAYS, FILL_DAYS)
+        found = await queries.portals(conn, names, now, CHART_DAYS, FILL_DAYS)
+    settings = app.state.settings
     return PortalsReport(today=now.date(), days=CHART_DAYS, fill_days=FILL_DAYS,
-                         portals=health.report(names, found, now.date(), CHART_DAYS, now))
+                         drift_checks_shown=found["drift"] is not None,
+                         portals=health.report(names, found, now.date(), CHART_DAYS, now,
+                                               lambda portal: thresholds(settings, portal)))
 
 
 async def _runs(pool, spider: str | None, before: int | None, limit: int) -> RunList:
@@ -205,15 +209,21 @@ def _revision_diffs(story: Story) -> dict[int, list[dict]]:
 
 # -- the application ---------------------------------------------------------------------------------
 
-def create_app(database_url: str, *, token: str | None = None, pool_size: int = 4):
+def create_app(database_url: str, *, token: str | None = None, pool_size: int = 4, settings=None):
     """The site as an ASGI application; once started, ``app.state`` holds the pool and who it
-    reads as (``reader``)."""
+    reads as (``reader``).  ``settings``: the project's Scrapy settings (PORTAL_THRESHOLDS: when
+    a portal needs attention); by default, as ``liaocheng-news status`` reads them."""
     templates = _templates()
+    if settings is None:
+        from liaocheng_news.ops.cli import project_settings
+
+        settings = project_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pool, app.state.reader = await open_pool(database_url, max_size=pool_size)
         app.state.facets = (0.0, None)
+        app.state.settings = settings
         try:
             yield
         finally:

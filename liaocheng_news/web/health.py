@@ -1,24 +1,25 @@
 """Each portal's health at a glance: the rows of the portals page, and when one needs attention.
 
-A portal needs attention (the page marks it red and says why) when the crawler knows it and
-  * it was never crawled, or no article was first seen on it today or yesterday;
-  * its last run ended with anything but ``finished``, or counted errors;
-  * its last run is still ``running`` after :data:`STALE_RUN` (its process probably died).
-Drift checks (``liaocheng-news check-portals``) are not recorded in the archive yet, so the last
-drift-check result is always "never" until they are.
+Which portals: every source the crawler reads (:data:`liaocheng_news.portals.PORTALS` with hosts:
+the built-in ones and the operator's), with its kind, and any other portal the archive holds
+(mirror and unknown copies, which only come by import).  Whether a crawled portal needs attention
+is what ``liaocheng-news status`` says: :func:`liaocheng_news.ops.status.assess` with the
+portal's limits (:func:`liaocheng_news.ops.status.thresholds`, PORTAL_THRESHOLDS in the settings:
+government sources publish rarely and get longer silences), over the figures read by the
+statements of :mod:`liaocheng_news.db.health` through the api's views.  The last drift check
+(``liaocheng-news check-portals``) is shown when the api has a view of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from liaocheng_news.ops.status import assess
 from liaocheng_news.portals import PORTALS
-from liaocheng_news.web.models import DayCount, LastRun, PortalHealth
+from liaocheng_news.web.models import DayCount, DriftCheck, LastRun, PortalHealth
 from liaocheng_news.web.queries import FILL_FIELDS
-
-STALE_RUN = timedelta(hours=12)
-QUIET_DAYS = 2  # no new article on this many days (today included) needs attention
 
 
 def last_run(row: dict | None) -> LastRun | None:
@@ -27,27 +28,8 @@ def last_run(row: dict | None) -> LastRun | None:
     stats = row["stats"] or {}
     return LastRun(id=row["id"], status=row["status"], started_at=row["started_at"], finished_at=row["finished_at"],
                    pages=stats.get("pages_fetched", 0), articles=stats.get("articles_fetched", 0),
-                   errors=stats.get("errors", 0), fallbacks=stats.get("fallback_extractions", 0))
-
-
-def attention(crawled: bool, run: LastRun | None, per_day: list[DayCount], now: datetime) -> list[str]:
-    """Why a portal needs attention (empty: it looks healthy)."""
-    if not crawled:
-        return []
-    reasons = []
-    if run is None:
-        reasons.append("never crawled")
-    else:
-        if run.status == "running":
-            if now - run.started_at > STALE_RUN:
-                reasons.append(f"last run (#{run.id}) still running after {STALE_RUN.total_seconds() / 3600:.0f} hours")
-        elif run.status != "finished":
-            reasons.append(f"last run (#{run.id}) ended {run.status}")
-        if run.errors:
-            reasons.append(f"last run (#{run.id}) counted {run.errors} error{'s' if run.errors != 1 else ''}")
-    if not any(d.articles for d in per_day[-QUIET_DAYS:]):
-        reasons.append(f"no new article in {QUIET_DAYS} days")
-    return reasons
+                   errors=stats.get("errors", 0), fallbacks=stats.get("fallback_extractions", 0),
+                   detail=row["detail"] or None)
 
 
 def crawled() -> list[str]:
@@ -55,9 +37,11 @@ def crawled() -> list[str]:
     return sorted(name for name, p in PORTALS.items() if p.hosts)
 
 
-def report(names: list[str], found: dict[str, Any], today: date, days: int, now: datetime) -> list[PortalHealth]:
-    """The portals page's rows for ``names`` from :func:`liaocheng_news.web.queries.portals`."""
-    runs, crawled_names = found["last_runs"], set(crawled())
+def report(names: list[str], found: dict[str, Any], today: date, days: int, now: datetime,
+           limits: Callable[[str], dict]) -> list[PortalHealth]:
+    """The portals page's rows for ``names`` from :func:`liaocheng_news.web.queries.portals`;
+    ``limits(portal)`` is the portal's attention thresholds."""
+    runs, crawled_names, drift = found["last_runs"], set(crawled()), found["drift"] or {}
     window = [today - timedelta(days=days - 1 - i) for i in range(days)]
     counts: dict[str, dict[date, int]] = {}
     for row in found["per_day"]:
@@ -68,11 +52,18 @@ def report(names: list[str], found: dict[str, Any], today: date, days: int, now:
         per_day = [DayCount(day=d, articles=by_day.get(d, 0)) for d in window]
         filled = found["filled"].get(name)
         fill = {f: (filled[f] / filled["articles"] if filled else None) for f in FILL_FIELDS}
-        run = last_run(runs.get(name))
+        run = runs.get(name)
+        is_crawled = name in crawled_names
+        judged = assess(name, {"last_run": run, "runs": found["runs"].get(name),
+                               "articles": found["articles"].get(name), "drift": drift.get(name)},
+                        limits(name), now)
+        check = drift.get(name)
         rows.append(PortalHealth(
-            portal=name, title=PORTALS[name].title if name in PORTALS else None, crawled=name in crawled_names,
-            last_run=run, per_day=per_day, window_articles=sum(d.articles for d in per_day),
+            portal=name, title=PORTALS[name].title if name in PORTALS else None,
+            kind=PORTALS[name].kind if name in PORTALS else None, crawled=is_crawled,
+            last_run=last_run(run), per_day=per_day, window_articles=sum(d.articles for d in per_day),
             last_new_day=max((d.day for d in per_day if d.articles), default=None),
-            fill_articles=filled["articles"] if filled else 0, fill_rates=fill, last_drift_check=None,
-            attention=attention(name in crawled_names, run, per_day, now)))
+            fill_articles=filled["articles"] if filled else 0, fill_rates=fill,
+            last_drift_check=DriftCheck(**check) if check else None,
+            attention=judged["attention"] if is_crawled else []))
     return rows

@@ -115,11 +115,23 @@ class LastRun(BaseModel):
     articles: int
     errors: int
     fallbacks: int
+    detail: str | None = Field(default=None, description="Why the run ended as it did, where it says")
+
+
+class DriftCheck(BaseModel):
+    """A ``liaocheng-news check-portals`` result (the archive's drift_checks, migration 6)."""
+
+    verdict: str = Field(description="ok, broken or unreachable")
+    checked_at: datetime
+    detail: str
+    replay: bool = Field(description="Checked against recorded pages, not the live portal")
 
 
 class PortalHealth(BaseModel):
     portal: str
     title: str | None = Field(description="The portal's name, for portals the crawler knows")
+    kind: str | None = Field(description="The source's kind (portals.py: origin, epaper, aggregator, government, "
+                                         "mirror, unknown); null for a portal the crawler does not know")
     crawled: bool = Field(description="The crawler has a spider for it (false: imports and mirrors only)")
     last_run: LastRun | None
     per_day: list[DayCount] = Field(description="One entry per day of the window, oldest first")
@@ -128,14 +140,18 @@ class PortalHealth(BaseModel):
     fill_articles: int = Field(description="Articles first seen in the fill-rate days")
     fill_rates: dict[str, float | None] = Field(
         description="Share of the fill-rate days' articles with each field filled; null when there are none")
-    last_drift_check: str | None = Field(description="The last drift check's verdict; null: never recorded")
-    attention: list[str] = Field(description="Why the portal needs attention; empty when it looks healthy")
+    last_drift_check: DriftCheck | None = Field(
+        description="The last drift check; null when none is recorded (or the archive's api does not show them)")
+    attention: list[str] = Field(description="Why the portal needs attention (what `liaocheng-news status` says, "
+                                             "with the same thresholds); empty when it looks healthy")
 
 
 class PortalsReport(BaseModel):
     today: date = Field(description="The last day of the windows (Asia/Shanghai)")
     days: int = Field(description="Days of the per-day counts")
     fill_days: int = Field(description="Days (up to today) the fill rates are taken over")
+    drift_checks_shown: bool = Field(description="The archive's api shows drift checks (api.drift_checks); "
+                                                 "false: none can be shown")
     portals: list[PortalHealth]
 
 

@@ -2,7 +2,9 @@
 
 Each function takes a connection from :mod:`.reader` (dict rows, Asia/Shanghai) and returns plain
 dicts and lists; :mod:`.app` shapes them into pages and JSON.  The few SQL fragments formatted
-into a statement are constants of this module, never input.
+into a statement are constants of this module, never input.  What ``liaocheng-news status`` reads
+of each portal is read with its own statements (:mod:`liaocheng_news.db.health`), which name
+tables without a schema: on the site's connections (search path ``api``) those are the api's views.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from liaocheng_news.db import health as db_health
 from liaocheng_news.text.fields import SHANGHAI
 from liaocheng_news.web.reader import TIME_ZONE
 
@@ -231,31 +234,82 @@ _FILLED = {
     "images": "images <> '[]'::jsonb",
 }
 FILL_FIELDS = tuple(_FILLED)
-_PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles "
-            "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
-_FILL = ("SELECT portal, count(*) AS articles, "
-         + ", ".join(f"count(*) FILTER (WHERE {_FILLED[f]}) AS {f}" for f in FILL_FIELDS)
-         + " FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1")
+# One scan of the window's articles, by portal and day (Asia/Shanghai): the chart's counts; the
+# fill rates' counts (articles first seen since ``fill_start``); and what db.health's statement of
+# the articles figures gives ``liaocheng-news status`` (new in the last 24 hours and WINDOW_DAYS
+# days, the newest first seen, how many of those days' articles are dated, have a source, have
+# authors), summed per portal in :func:`portals`.
+_WINDOW = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles, "
+           "count(*) FILTER (WHERE first_seen >= %(fill_start)s) AS fill_articles, "
+           + ", ".join(f"count(*) FILTER (WHERE first_seen >= %(fill_start)s AND {_FILLED[f]}) AS {f}"
+                       for f in FILL_FIELDS)
+           + ", count(*) FILTER (WHERE first_seen > %(day_ago)s) AS new_24h, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s) AS new_7d, max(first_seen) AS last_new, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s AND published_at IS NOT NULL) AS dated, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s AND coalesce(source, '') <> '') AS sourced, "
+           "count(*) FILTER (WHERE first_seen > %(status_start)s AND cardinality(authors) > 0) AS authored "
+           "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
+# The newest article of a portal with none in the window: read from that portal's rows alone
+# (through the index on (portal, published_at); few rows: the portal is quiet).
+_LAST_NEW = """
+SELECT p.portal, x.last_new FROM unnest(%(portals)s::text[]) AS p(portal)
+CROSS JOIN LATERAL (SELECT max(a.first_seen) AS last_new FROM api.articles a WHERE a.portal = p.portal) AS x
+WHERE x.last_new IS NOT NULL
+"""
 
 
-async def portals(conn: psycopg.AsyncConnection, names: list[str], today: date, days: int,
+async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime, days: int,
                   fill_days: int) -> dict[str, Any]:
-    """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``today``
-    (Asia/Shanghai) the articles first seen on it each day; and over the last ``fill_days`` of
-    them, how many articles had each field.  The cost grows with those days' articles, not with
-    the archive."""
+    """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``now``'s
+    (Asia/Shanghai) the articles first seen on it each day; over the last ``fill_days`` of them,
+    how many articles had each field; and the figures ``liaocheng-news status`` judges a portal by
+    (``runs``, ``articles``, ``drift``: the shapes of :func:`liaocheng_news.db.health.portal_health`).
+    The runs' and drift checks' figures are read with db.health's own statements (their tables,
+    named without a schema, are the api's views on the site's connections); the articles' from
+    the one scan of the window's articles (:data:`_WINDOW`).  The drift checks are read when the
+    api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it has not."""
+    today = now.astimezone(SHANGHAI).date()
     last_runs = await (await conn.execute(
         "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
-        "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats FROM api.crawl_runs c"
+        "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats, c.stats->>'status_detail' AS detail"
+        "  FROM api.crawl_runs c"
         "  WHERE c.spider = n.spider ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS r", (names,))).fetchall()
 
     def midnight(back: int) -> datetime:
         return datetime.combine(today - timedelta(days=back - 1), time(), SHANGHAI)
 
-    per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
-    filled = await (await conn.execute(_FILL, {"start": midnight(fill_days)})).fetchall()
-    return {"last_runs": {r["spider"]: r for r in last_runs}, "per_day": per_day,
-            "filled": {r["portal"]: r for r in filled}}
+    status_start = now - timedelta(days=db_health.WINDOW_DAYS)
+    rows = await (await conn.execute(_WINDOW, {
+        "tz": TIME_ZONE, "start": min(midnight(days), status_start), "fill_start": midnight(fill_days),
+        "day_ago": now - timedelta(hours=24), "status_start": status_start})).fetchall()
+    filled: dict[str, dict] = {}
+    articles: dict[str, dict] = {}
+    for r in rows:
+        f = filled.setdefault(r["portal"], dict.fromkeys(("articles", *FILL_FIELDS), 0))
+        f["articles"] += r["fill_articles"]
+        for field in FILL_FIELDS:
+            f[field] += r[field]
+        a = articles.setdefault(r["portal"], {"new_24h": 0, "new_7d": 0, "last_new": r["last_new"], "dated": 0,
+                                              "sourced": 0, "authored": 0})
+        for key in ("new_24h", "new_7d", "dated", "sourced", "authored"):
+            a[key] += r[key]
+        a["last_new"] = max(a["last_new"], r["last_new"])
+    for a in articles.values():  # as db.health gives them: shares of the last days' articles, None when none
+        for key, count in (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored")):
+            a[key] = a.pop(count) / a["new_7d"] if a["new_7d"] else None
+    quiet = sorted(set(names) - set(articles))
+    for r in (await (await conn.execute(_LAST_NEW, {"portals": quiet})).fetchall() if quiet else []):
+        articles[r["portal"]] = {"new_24h": 0, "new_7d": 0, "last_new": r["last_new"], "published_at_fill": None,
+                                 "source_fill": None, "authors_fill": None}
+    params = {"portals": names, "days": db_health.WINDOW_DAYS}
+    runs = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
+    drift = None
+    if (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]:
+        drift = {r.pop("portal"): r for r in await (await conn.execute(db_health._LAST_DRIFT, params)).fetchall()}
+    return {"last_runs": {r["spider"]: r for r in last_runs},
+            "per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in rows],
+            "filled": {p: f for p, f in filled.items() if f["articles"]}, "runs": runs, "articles": articles,
+            "drift": drift}
 
 
 # -- runs -------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The site's connections: a pool that can only read, and only the ``api`` schema.
 
 Every connection is set up before use (:func:`_configure`): read-only transactions, times in
-Asia/Shanghai, a statement time limit, and ``SET ROLE liaocheng_news_reader`` (the group role
-migration 0004 makes, with SELECT on ``api`` and nothing on the internal tables) whenever the
-role exists and the login may take it.  So a bug in the site cannot write, even through a
+Asia/Shanghai, a statement time limit, the search path a reader login has (``api``: a statement
+shared with :mod:`liaocheng_news.db.health` reads the api's views of its tables), and
+``SET ROLE liaocheng_news_reader`` (the group role migration 0004 makes, with SELECT on ``api``
+and nothing on the internal tables) whenever the role exists and the login may take it.  So a bug in the site cannot write, even through a
 statement that forgets ``READ ONLY``.  Where the role is missing (the migrating login could not
 create roles), the site still reads in read-only transactions and says so when it starts.
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 API_VERSION = 1  # the version of the api schema this site reads (api.version())
 TIME_ZONE = SHANGHAI.key  # where the portals publish; days and times are shown there
 STATEMENT_TIMEOUT_MS = 15_000
+SEARCH_PATH = "api"  # as a reader login has it (db/roles.py): a table named without a schema is the api's view
 
 _CAN_READ_AS_READER = """
 SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %(group)s)
@@ -53,8 +55,8 @@ class ReaderInfo:
 
 async def _configure(conn: psycopg.AsyncConnection) -> None:
     await conn.execute("SET default_transaction_read_only = on")
-    await conn.execute("SELECT set_config('TimeZone', %s, false), set_config('statement_timeout', %s, false)",
-                       (TIME_ZONE, str(STATEMENT_TIMEOUT_MS)))
+    await conn.execute("SELECT set_config('TimeZone', %s, false), set_config('statement_timeout', %s, false), "
+                       "set_config('search_path', %s, false)", (TIME_ZONE, str(STATEMENT_TIMEOUT_MS), SEARCH_PATH))
     if (await (await conn.execute(_CAN_READ_AS_READER, {"group": READER_GROUP})).fetchone())["ok"]:
         await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(READER_GROUP)))
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from liaocheng_news.portals import PORTALS
 from tests.helpers import PARAGRAPHS
 from tests.web.archive import CANAL, REVISED_PARAGRAPH
 
@@ -152,19 +153,54 @@ def test_portals_report(client, facts):
     assert lcxw["window_articles"] == 3 and lcxw["fill_articles"] == 3 and lcxw["last_new_day"] == str(today)
     assert lcxw["fill_rates"]["editor"] == pytest.approx(1 / 3) and lcxw["fill_rates"]["title"] == 1
     assert lcxw["fill_rates"]["published_at"] == pytest.approx(2 / 3)
-    assert lcxw["attention"] == [] and lcxw["last_drift_check"] is None
-    assert portals["yybnet"]["attention"] == [f"last run (#{facts.runs['yybnet']}) ended shutdown",
-                                              f"last run (#{facts.runs['yybnet']}) counted 2 errors",
-                                              "no new article in 2 days"]
+    assert lcxw["attention"] == [] and lcxw["kind"] == "origin"
+    # the last check-portals result of each portal (lcxw broke, then passed again)
+    assert got["drift_checks_shown"] is True
+    assert {k: lcxw["last_drift_check"][k] for k in ("verdict", "detail", "replay")} == \
+        {"verdict": "ok", "detail": "", "replay": False}
+    assert portals["yybnet"]["last_drift_check"]["verdict"] == "broken"
+    assert portals["yybnet"]["last_run"]["detail"] == "2 requests failed" and lcxw["last_run"]["detail"] is None
+    assert portals["achie"]["last_drift_check"] is None
+    # needs attention: what `liaocheng-news status` says, with its thresholds (the "*" entry here)
+    assert portals["yybnet"]["attention"] == ["40% of requests failed (limit 20%)",
+                                              "no new article for 72 h (limit 48 h)",
+                                              "drift check broken: the article's parser read no body"]
     assert portals["achie"]["attention"] == ["never crawled"] and portals["achie"]["last_run"] is None
-    assert portals["lcrb"]["attention"] == ["never crawled", "no new article in 2 days"]
+    # its last article was first seen 40 days ago (read from its own rows: none in the last 7 days)
+    assert portals["lcrb"]["attention"] == ["no new article for 960 h (limit 48 h)"]
+    assert portals["lcrb"]["kind"] == "epaper"
     assert portals["lcrb"]["fill_rates"]["title"] is None and portals["lcrb"]["fill_articles"] == 0
-    assert portals["lcrb"]["last_new_day"] is None
+    assert portals["lcrb"]["last_new_day"] is None  # its copies were first seen 40 days ago
+
+
+def test_portals_lists_every_crawled_source_with_its_kind(client):
+    portals = {p["portal"]: p for p in client.get("/api/portals").json()["portals"]}
+    sources = {name: p.kind for name, p in PORTALS.items() if p.hosts}
+    assert len(sources) == 21  # the built-in sources (tests run without an operator's sources file)
+    assert {name: portals[name]["kind"] for name in sources} == sources
+    assert all(portals[name]["crawled"] for name in sources)
+
+
+def test_attention_follows_the_thresholds_of_the_settings(facts):
+    """The same archive judged with other limits: the site applies the settings' PORTAL_THRESHOLDS
+    per portal, as `liaocheng-news status` does."""
+    from fastapi.testclient import TestClient
+
+    from liaocheng_news.ops.cli import project_settings
+    from liaocheng_news.web.app import create_app
+
+    settings = project_settings({"PORTAL_THRESHOLDS": {"*": {"max_silence_hours": 24},
+                                                       "yybnet": {"max_silence_hours": 24 * 7, "max_error_rate": 0.5}}})
+    with TestClient(create_app(facts.url, settings=settings)) as client:
+        portals = {p["portal"]: p for p in client.get("/api/portals").json()["portals"]}
+    assert portals["yybnet"]["attention"] == ["drift check broken: the article's parser read no body"]
+    assert portals["lcxw"]["attention"] == []
 
 
 def test_runs_newest_first_with_stats_and_pages(client, facts):
     got = client.get("/api/runs").json()
-    assert [r["id"] for r in got["runs"]] == [facts.runs["yybnet"], facts.runs["lcxw"]] and got["next"] is None
+    assert [r["id"] for r in got["runs"]] == [facts.runs[s] for s in ("yybnet", "lcxw", "lcrb")]
+    assert got["next"] is None
     assert got["runs"][0]["status"] == "shutdown" and got["runs"][0]["stats"]["errors"] == 2
     first = client.get("/api/runs", params={"limit": 1}).json()
     assert [r["id"] for r in first["runs"]] == [facts.runs["yybnet"]] and first["next"] == facts.runs["yybnet"]
@@ -190,7 +226,7 @@ def test_the_site_reads_as_the_reader_role_and_cannot_write(client, facts):
     async def try_writes():
         failures = []
         async with app.pool.connection() as conn:
-            for statement in ("INSERT INTO crawl_runs (spider) VALUES ('x')", "SELECT count(*) FROM articles",
+            for statement in ("INSERT INTO public.crawl_runs (spider) VALUES ('x')", "SELECT count(*) FROM public.articles",
                               "CREATE TABLE web_was_here (x int)"):
                 try:
                     await conn.execute(statement)
@@ -199,7 +235,7 @@ def test_the_site_reads_as_the_reader_role_and_cannot_write(client, facts):
             async with conn.transaction():  # even a transaction asking for read-write is refused a write
                 try:
                     await conn.execute("SET TRANSACTION READ WRITE")
-                    await conn.execute("INSERT INTO crawl_runs (spider) VALUES ('x')")
+                    await conn.execute("INSERT INTO public.crawl_runs (spider) VALUES ('x')")
                 except psycopg.Error as exc:
                     failures.append(type(exc).__name__)
                     raise psycopg.Rollback() from None
@@ -210,7 +246,7 @@ def test_the_site_reads_as_the_reader_role_and_cannot_write(client, facts):
     assert client.portal.call(try_writes) == ["ReadOnlySqlTransaction", "InsufficientPrivilege",
                                               "ReadOnlySqlTransaction", "InsufficientPrivilege"]
     with psycopg.connect(facts.url) as conn:
-        assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 3
 
 
 def test_every_response_carries_the_security_headers(client, facts):

@@ -1,8 +1,10 @@
 """The site in Debian's Chromium, over an archive filled by real replay crawls through the CLI.
 
 One module-wide archive: every portal crawled from the recorded pages, then lcxw crawled again
-after one of its articles changed (a revision); one story id merged into the story with the most
-copies.  ``liaocheng-news web`` serves it on a free loopback port (started here, stopped by its
+after one of its articles changed (a revision), then the seed dumps imported (seed 003 bridges the
+two stories its achie and lcrb excerpts made: the archive merges them, tests/dedupe/
+test_replay_stories.py), then ``check-portals`` run on the recorded pages of two portals (their
+drift-check results).  ``liaocheng-news web`` serves it on a free loopback port (started here, stopped by its
 PID).  The copies' links are followed in the browser, answered from the same recorded pages.
 Screenshots of the stories and portals pages are taken every run; they go to docs/img/ when
 LIAOCHENG_NEWS_SCREENSHOTS=1 (to refresh the README's pictures), otherwise to a temporary folder.
@@ -28,9 +30,11 @@ import pytest
 from liaocheng_news.browser import launch_options
 from liaocheng_news.middlewares.replay import replay_target
 from liaocheng_news.ops.replay import ReplayServer
+from liaocheng_news.portals import PORTALS
+from liaocheng_news.web.health import crawled
 from tests.conftest import FIXTURES, ROOT, _admin, _new_database
 from tests.helpers import replay_crawl
-from tests.web.archive import merge_story_id
+from tests.dedupe.test_replay_stories import ACHIE_003, LCRB_003, import_seeds
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +53,10 @@ class Site:
     merged_id: int
     merged_into: int
     revised_story: int
+    most_copies: int
+
+
+CHECKED = ("lcxw", "yybnet")  # the portals check-portals is run on
 
 
 def _free_port() -> int:
@@ -85,12 +93,22 @@ def site(pg_admin_url, pg_template, tmp_path_factory):
     replay_crawl("-s", "RECHECK_MAX_AGE_DAYS=100000", "-s", "RECHECK_INTERVAL_HOURS=0", "lcxw",
                  url=url, home=home, replay_dir=replay)
     with psycopg.connect(url) as conn:
-        into = conn.execute("SELECT id FROM api.stories ORDER BY copies DESC, id LIMIT 1").fetchone()[0]
         revised = conn.execute("SELECT a.story_id FROM api.revisions r JOIN api.articles a ON a.id = r.article_id "
                                "WHERE r.body LIKE %s", (f"%{REVISED_FROM}%",)).fetchone()[0]
-    merged = merge_story_id(url, into=into)
-    port = _free_port()
+        excerpts = [conn.execute("SELECT story_id FROM api.articles WHERE url = %s", (u,)).fetchone()[0]
+                    for u in (ACHIE_003, LCRB_003)]
+    assert len(set(excerpts)) == 2
+    import_seeds(url, home)  # seed 003 bridges the two excerpts' stories
+    with psycopg.connect(url) as conn:
+        [into] = {conn.execute("SELECT story_id FROM api.articles WHERE url = %s", (u,)).fetchone()[0]
+                  for u in (ACHIE_003, LCRB_003)}
+        [merged] = [s for s in excerpts if s != into]
+        most = conn.execute("SELECT id FROM api.stories ORDER BY copies DESC, id LIMIT 1").fetchone()[0]
     env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": url, "LIAOCHENG_NEWS_HOME": str(home)}
+    checked = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "check-portals", "--replay-dir",
+                              str(replay), *CHECKED], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-3000:]
+    port = _free_port()
     env.pop("LIAOCHENG_NEWS_WEB_TOKEN", None)
     proc = subprocess.Popen([sys.executable, "-m", "liaocheng_news.ops.cli", "web", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -98,7 +116,7 @@ def site(pg_admin_url, pg_template, tmp_path_factory):
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(base, proc)
         with ReplayServer(replay) as server:
-            yield Site(base, url, server.url, merged, into, revised)
+            yield Site(base, url, server.url, merged, into, revised, most)
     finally:
         proc.terminate()
         try:
@@ -144,7 +162,7 @@ def page(browser, site):
 
 
 def pages_of(site: Site) -> list[str]:
-    return ["/", f"/story/{site.merged_into}", f"/story/{site.revised_story}", "/search?q=春风行动", "/portals",
+    return ["/", f"/story/{site.most_copies}", f"/story/{site.merged_into}", f"/story/{site.revised_story}", "/search?q=春风行动", "/portals",
             "/runs", "/?portal=lcxw", "/search"]
 
 
@@ -171,21 +189,26 @@ def test_a_search_finds_a_known_article(page, site):
 
 
 def test_a_story_page_lists_every_copy_with_working_links(page, site):
+    """The story with the most copies (whichever portals carry it): every copy is listed, and the
+    link of each copy on a portal opens that page (as recorded); a copy imported from a dump is
+    listed without a link."""
     with psycopg.connect(site.database) as conn:
         copies = [row[0] for row in conn.execute("SELECT url FROM api.articles WHERE story_id = %s",
-                                                 (site.merged_into,)).fetchall()]
+                                                 (site.most_copies,)).fetchall()]
     assert len(copies) >= 3
-    story = f"{site.base}/story/{site.merged_into}"
+    web = sorted(u for u in copies if u.startswith(("http://", "https://")))
+    story = f"{site.base}/story/{site.most_copies}"
     page.goto(story)
+    assert page.locator("table.copies > tbody > tr").count() == len(copies)
     links = page.locator("a.copy-link")
-    assert sorted(links.evaluate_all("els => els.map(e => e.href)")) == sorted(copies)
-    for i in range(len(copies)):
+    assert sorted(links.evaluate_all("els => els.map(e => e.href)")) == web
+    for i in range(len(web)):
         page.goto(story)
         link = page.locator("a.copy-link").nth(i)
         href = link.get_attribute("href")
         with page.expect_navigation() as navigation:
             link.click()
-        assert navigation.value.status == 200 and page.url == href  # the portal page, from the recording
+        assert navigation.value.status == 200 and page.url == href, href  # the portal page, from the recording
 
 
 def test_a_story_page_shows_the_revision_diff(page, site):
@@ -212,6 +235,11 @@ def test_the_portals_chart_has_one_point_per_day(page, site, tmp_path):
     lcxw = page.locator("#portal-lcxw")
     counts = lcxw.locator("circle.point").evaluate_all("els => els.map(e => +e.dataset.count)")
     assert counts[-1] >= 1 and f"{sum(counts)} in 30 days" in lcxw.inner_text()
+    for name in CHECKED:  # check-portals' result on the recorded pages
+        drift = page.locator(f"#portal-{name} td.drift").inner_text()
+        assert drift.startswith("ok") and "(replay)" in drift, (name, drift)
+    for name in crawled():  # every source the crawler reads, with its kind
+        assert PORTALS[name].kind in page.locator(f"#portal-{name} th .kind").inner_text(), name
     shots = ROOT / "docs" / "img" if os.environ.get("LIAOCHENG_NEWS_SCREENSHOTS") == "1" else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=shots / "web-portals.png", full_page=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import psycopg
 import pytest
 
 from tests.web.archive import REVISED_PARAGRAPH
@@ -131,9 +132,13 @@ def test_portals_page_draws_a_point_per_day_and_marks_attention(client):
     assert rows["lcxw"] == "healthy" and rows["yybnet"] == "attention" and rows["achie"] == "attention"
     lcxw = html.split('id="portal-lcxw"', 1)[1].split("</tr>", 1)[0]
     assert lcxw.count('<circle class="point"') == 30
-    assert "never" in lcxw  # no drift check is recorded
+    assert '<td class="drift"><span>ok</span>' in lcxw  # its last drift check passed
     yybnet = html.split('id="portal-yybnet"', 1)[1].split("</tr>", 1)[0]
-    assert "needs attention" in yybnet and "ended shutdown" in yybnet
+    assert '<span class="alert">broken</span>' in yybnet and "the article&#39;s parser read no body" in yybnet
+    assert "needs attention" in yybnet and "<li>40% of requests failed (limit 20%)</li>" in yybnet
+    assert "shutdown <span class=\"muted\">(2 requests failed)</span>" in yybnet
+    achie = html.split('id="portal-achie"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="drift">never</td>' in achie
 
 
 def test_runs_page_lists_runs_with_their_stats(client, facts):
@@ -146,3 +151,22 @@ def test_the_stylesheet_is_served_by_the_site(client):
     response = client.get("/static/site.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
     assert "url(" not in response.text and "@import" not in response.text
+
+
+def test_an_archive_without_the_drift_view_says_so(facts):
+    """An archive migrated before 0006 has no api.drift_checks: the drift column says it cannot be
+    shown (it is not "never"), and the rest of the page is there."""
+    from fastapi.testclient import TestClient
+
+    from liaocheng_news.web.app import create_app
+
+    with psycopg.connect(facts.url, autocommit=True) as conn:
+        conn.execute("DROP VIEW api.drift_checks")
+    with TestClient(create_app(facts.url)) as client:
+        got = client.get("/api/portals").json()
+        html = client.get("/portals").text
+    assert got["drift_checks_shown"] is False
+    assert all(p["last_drift_check"] is None for p in got["portals"])
+    lcxw = html.split('id="portal-lcxw"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="drift"><span class="muted">not shown by this archive</span></td>' in lcxw
+    assert '<circle class="point"' in lcxw
