@@ -32,7 +32,7 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 
 from liaocheng_news.extensions.archive import RUN_SUMMARY
-from liaocheng_news.ops.status import thresholds
+from liaocheng_news.attention import thresholds
 from liaocheng_news.text.normalise import COUNT_KEYS
 from liaocheng_news.web import health, highlight, queries
 from liaocheng_news.web.chart import day_chart
@@ -215,9 +215,9 @@ def create_app(database_url: str, *, token: str | None = None, pool_size: int = 
     a portal needs attention); by default, as ``liaocheng-news status`` reads them."""
     templates = _templates()
     if settings is None:
-        from liaocheng_news.ops.cli import project_settings
+        from scrapy.utils.project import get_project_settings  # the project's, as `status` reads them
 
-        settings = project_settings()
+        settings = get_project_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

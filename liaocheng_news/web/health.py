@@ -3,8 +3,8 @@
 Which portals: every source the crawler reads (:data:`liaocheng_news.portals.PORTALS` with hosts:
 the built-in ones and the operator's), with its kind, and any other portal the archive holds
 (mirror and unknown copies, which only come by import).  Whether a crawled portal needs attention
-is what ``liaocheng-news status`` says: :func:`liaocheng_news.ops.status.assess` with the
-portal's limits (:func:`liaocheng_news.ops.status.thresholds`, PORTAL_THRESHOLDS in the settings:
+is what ``liaocheng-news status`` says: :func:`liaocheng_news.attention.assess` with the
+portal's limits (:func:`liaocheng_news.attention.thresholds`, PORTAL_THRESHOLDS in the settings:
 government sources publish rarely and get longer silences), over the figures read by the
 statements of :mod:`liaocheng_news.db.health` through the api's views.  The last drift check
 (``liaocheng-news check-portals``) is shown when the api has a view of them.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from liaocheng_news.ops.status import assess
+from liaocheng_news.attention import assess
 from liaocheng_news.portals import PORTALS
 from liaocheng_news.web.models import DayCount, DriftCheck, LastRun, PortalHealth
 from liaocheng_news.web.queries import FILL_FIELDS

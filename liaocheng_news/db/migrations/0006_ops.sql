@@ -10,6 +10,10 @@ COMMENT ON COLUMN crawl_runs.status IS
     'running | finished | degraded | failed | interrupted (older runs: a Scrapy close reason)';
 CREATE INDEX crawl_runs_running ON crawl_runs (host) WHERE status = 'running';
 
+-- A portal's articles of recent days (status and the web page's portals: new articles per day,
+-- fill rates) read by first_seen, not by a scan of the whole archive.
+CREATE INDEX articles_first_seen ON articles (first_seen);
+
 -- Results of `liaocheng-news check-portals` (ops.drift): the last drift check of each portal is
 -- what `liaocheng-news status` shows beside its runs.
 CREATE TABLE drift_checks (
