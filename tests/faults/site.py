@@ -158,34 +158,33 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-class SiteServer:
-    """Serves a :class:`Site` on 127.0.0.1 in the replay server's address form, logging every request."""
+class _Threaded:
+    """A loopback HTTP server in a thread: ``handle(handler)`` answers each GET."""
 
-    def __init__(self, site: Site, delay: float = 0.0):
-        self.site = site
-        self.delay = delay  # seconds before each article page is answered (keeps pages in flight)
-        self.log: list[tuple[str, bool]] = []  # (portal URL, on the portal's hosts) of every request
-        self._lock = threading.Lock()
-        self._hold = False  # the next article request is answered only once released
-        self._released = threading.Event()
+    thread_name = "fault-server"
+
+    def _listen(self) -> None:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
-                server._serve(self)
+                server.handle(self)
 
             def log_message(self, *args):
                 pass
 
         self.httpd = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fault-site", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name=self.thread_name, daemon=True)
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "SiteServer":
+    def start(self):
         self.thread.start()
         return self
 
@@ -194,11 +193,26 @@ class SiteServer:
         self.httpd.server_close()
         self.thread.join(timeout=5)
 
-    def __enter__(self) -> "SiteServer":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class SiteServer(_Threaded):
+    """Serves a :class:`Site` on 127.0.0.1 in the replay server's address form, logging every request."""
+
+    thread_name = "fault-site"
+
+    def __init__(self, site: Site, delay: float = 0.0):
+        self.site = site
+        self.delay = delay  # seconds before each article page is answered (keeps pages in flight)
+        self.log: list[tuple[str, bool]] = []  # (portal URL, on the portal's hosts) of every request
+        self._lock = threading.Lock()
+        self._hold = False  # the next article request is answered only once released
+        self._released = threading.Event()
+        self._listen()
 
     def hold_next_article(self) -> None:
         """Answer the next article request only after :meth:`release` (it keeps the crawl open)."""
@@ -224,7 +238,7 @@ class SiteServer:
         with self._lock:
             return [u for u, on in self.log if not on]
 
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
         url = recorded_url(handler.path)
         host = (urlsplit(url).hostname or "") if url else ""
         on_portal = any(host == h or host.endswith("." + h) for h in PORTALS["lcxw"].hosts)
@@ -270,34 +284,15 @@ DECOY_PAGE = ('<html><body><div id="newsList"><ul>'
               '</body></html>').encode("utf-8")
 
 
-class DecoyServer:
+class DecoyServer(_Threaded):
     """A second server on 127.0.0.1 that the crawl must never reach (it logs every request)."""
+
+    thread_name = "fault-decoy"
 
     def __init__(self):
         self.log: list[str] = []
-        server = self
+        self._listen()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                server.log.append(self.path)
-                SiteServer._send(self, Page(200, HTML, DECOY_PAGE))
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fault-decoy", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "DecoyServer":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        self.log.append(handler.path)
+        SiteServer._send(handler, Page(200, HTML, DECOY_PAGE))
