@@ -39,6 +39,7 @@ class StoreResult:
     story_id: int | None = None
     placement: str | None = None  # new_story | copy | exact (from db.stories), None when unchanged
     created: bool = False  # a story was created for this article
+    merged: tuple[int, ...] = ()  # the stories this article bridged into story_id (their ids now redirect)
 
 
 # the articles columns an item's fields are written to (the url first), and how a value is bound
@@ -249,7 +250,7 @@ class Archive:
             if a.url in where:
                 _, p, aid = where[a.url]
                 results.append(StoreResult(a.url, aid, "revised" if a.url in old else "new", p.story_id, p.outcome,
-                                           p.created))
+                                           p.created, p.merged))
             else:
                 results.append(StoreResult(a.url, old[a.url]["id"], "unchanged", old[a.url]["story_id"]))
         return results

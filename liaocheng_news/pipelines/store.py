@@ -232,6 +232,8 @@ class StorePipeline:
             elif r.placement in ("copy", "exact"):
                 self.stats.inc_value("dedupe/copies_new")
                 self.stats.inc_value(f"dedupe/copies_{r.placement}")
+            if r.merged:  # a bridging copy: the stories it joined are one now
+                self.stats.inc_value("dedupe/stories_merged", len(r.merged))
 
     async def _replay_spool(self) -> None:
         """Write what earlier runs spooled.  Each line is checked; lines that are not an article are

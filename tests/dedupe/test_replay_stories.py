@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 
 from liaocheng_news.dedupe.urls import canonical_url
-from tests.helpers import replay_crawl
+from tests.helpers import latest_stats, replay_crawl
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -59,6 +59,9 @@ def test_the_replay_archive_groups_the_seeds_with_their_portal_copies(archive_ur
         for held in (before[ACHIE_003], before[LCRB_003], before[ACHIE_004]):
             assert conn.execute("SELECT story_live_id(%s)", (held,)).fetchone()[0] == story[ACHIE_003 if held != before[ACHIE_004] else ACHIE_004]
         assert conn.execute("SELECT count(*) FROM story_redirects WHERE reason = 'merged'").fetchone()[0] == 1
+    # the import's run counted the merge it made
+    assert latest_stats(archive_url)["import"].get("dedupe/stories_merged") == 1
+    with psycopg.connect(archive_url) as conn:
 
         # each story's canonical copy is its fullest copy: the seed's full text, not a portal's excerpt
         sizes = {url: chars for url, _, _, _, chars in rows}
