@@ -57,8 +57,13 @@ def error_count(stats: dict) -> int:
 
 def run_status(reason: str | None, stats: dict) -> tuple[str, str]:
     """The status of a run that closed with ``reason`` and ``stats``, and why (one short phrase)."""
-    if reason in ARCHIVE_FAILURES:
-        return FAILED, f"close reason {reason}"
+    # the store may meet the unwritable spool only with the last batch, as the engine closes for
+    # another reason: it records its own (finish_reason); items neither stored nor spooled fail a run
+    for why in (reason, stats.get("finish_reason")):
+        if why in ARCHIVE_FAILURES:
+            return FAILED, f"close reason {why}"
+    if stats.get("items_unsaved"):
+        return FAILED, f"{stats['items_unsaved']} items neither stored nor spooled"
     if stats.get("interrupted"):
         return INTERRUPTED, f"stopped by {stats['interrupted']}"
     if reason == "shutdown":

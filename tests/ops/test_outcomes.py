@@ -188,6 +188,10 @@ def test_scrapy_crawl_exits_with_the_run_status(archive_url, tmp_path):
     ("finished", {"responses/ok": 2, "list_pages_fetched": 2, "list_pages_without_links": 2}, "failed"),
     ("archive_unavailable", {"responses/ok": 3}, "failed"),
     ("spool_unwritable", {"responses/ok": 3, "interrupted": "SIGINT"}, "failed"),
+    # the last batch met the unwritable spool as the engine closed for another reason
+    ("finished", {"responses/ok": 3, "finish_reason": "spool_unwritable", "items_unsaved": 50,
+                  "frontier/sections_unfinished": 4}, "failed"),
+    ("finished", {"responses/ok": 3, "items_unsaved": 1}, "failed"),  # an item lost is never a success
     ("shutdown", {"responses/ok": 3}, "interrupted"),
     ("finished", {"interrupted": "SIGTERM"}, "interrupted"),
     ("finished", {"import/files": 5, "item_scraped_count": 5}, "finished"),
