@@ -221,11 +221,12 @@ async def search(conn: psycopg.AsyncConnection, query: str, limit: int) -> tuple
 # -- portals ----------------------------------------------------------------------------------------
 
 # The fields whose fill rates the portals page shows, and how each counts as filled (title and body
-# are never stored empty, so a plain comparison does).
+# are never stored empty, so a plain comparison does; the body's by its length, which PostgreSQL
+# reads from the value's header without fetching or decompressing the text).
 _FILLED = {
     "title": "title <> ''",
     "published_at": "published_at IS NOT NULL",
-    "body": "body <> ''",
+    "body": "octet_length(body) > 0",
     "source": "nullif(btrim(source), '') IS NOT NULL",
     "authors": "cardinality(authors) > 0",
     "editor": "nullif(btrim(editor), '') IS NOT NULL",
@@ -234,13 +235,15 @@ _FILLED = {
     "images": "images <> '[]'::jsonb",
 }
 FILL_FIELDS = tuple(_FILLED)
-# One scan of the window's articles, by portal and day (Asia/Shanghai): the chart's counts; the
-# fill rates' counts (articles first seen since ``fill_start``); and what db.health's statement of
-# the articles figures gives ``liaocheng-news status`` (new in the last 24 hours and WINDOW_DAYS
-# days, the newest first seen, how many of those days' articles are dated, have a source, have
-# authors), summed per portal in :func:`portals`.
-_WINDOW = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles, "
-           "count(*) FILTER (WHERE first_seen >= %(fill_start)s) AS fill_articles, "
+# The chart: the articles first seen on each day (Asia/Shanghai) of the window by portal, and the
+# newest of each day, read from the index on first_seen alone (it carries the portal: migration 0006).
+_PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles, "
+            "max(first_seen) AS last_new FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
+# The last days' articles by portal, the only rows whose other columns are read: the fill rates'
+# counts (articles first seen since ``fill_start``) and what db.health's statement of the articles
+# figures gives ``liaocheng-news status`` (new in the last 24 hours and WINDOW_DAYS days, the
+# newest first seen, how many of those days' articles are dated, have a source, have authors).
+_RECENT = ("SELECT portal, count(*) FILTER (WHERE first_seen >= %(fill_start)s) AS fill_articles, "
            + ", ".join(f"count(*) FILTER (WHERE first_seen >= %(fill_start)s AND {_FILLED[f]}) AS {f}"
                        for f in FILL_FIELDS)
            + ", count(*) FILTER (WHERE first_seen > %(day_ago)s) AS new_24h, "
@@ -248,7 +251,7 @@ _WINDOW = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(
            "count(*) FILTER (WHERE first_seen > %(status_start)s AND published_at IS NOT NULL) AS dated, "
            "count(*) FILTER (WHERE first_seen > %(status_start)s AND coalesce(source, '') <> '') AS sourced, "
            "count(*) FILTER (WHERE first_seen > %(status_start)s AND cardinality(authors) > 0) AS authored "
-           "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
+           "FROM api.articles WHERE first_seen >= least(%(fill_start)s, %(day_ago)s, %(status_start)s) GROUP BY 1")
 # The newest article of a portal with none in the window: read from that portal's rows alone
 # (through the index on (portal, published_at); few rows: the portal is quiet).
 _LAST_NEW = """
@@ -266,7 +269,8 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime
     (``runs``, ``articles``, ``drift``: the shapes of :func:`liaocheng_news.db.health.portal_health`).
     The runs' and drift checks' figures are read with db.health's own statements (their tables,
     named without a schema, are the api's views on the site's connections); the articles' from
-    the one scan of the window's articles (:data:`_WINDOW`).  The drift checks are read when the
+    the window's articles: the chart's counts from the index on first_seen
+    (:data:`_PER_DAY`), the rest from the last days' rows (:data:`_RECENT`).  The drift checks are read when the
     api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it has not."""
     today = now.astimezone(SHANGHAI).date()
     last_runs = await (await conn.execute(
@@ -279,36 +283,36 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime
         return datetime.combine(today - timedelta(days=back - 1), time(), SHANGHAI)
 
     status_start = now - timedelta(days=db_health.WINDOW_DAYS)
-    rows = await (await conn.execute(_WINDOW, {
-        "tz": TIME_ZONE, "start": min(midnight(days), status_start), "fill_start": midnight(fill_days),
-        "day_ago": now - timedelta(hours=24), "status_start": status_start})).fetchall()
-    filled: dict[str, dict] = {}
-    articles: dict[str, dict] = {}
-    for r in rows:
-        f = filled.setdefault(r["portal"], dict.fromkeys(("articles", *FILL_FIELDS), 0))
-        f["articles"] += r["fill_articles"]
-        for field in FILL_FIELDS:
-            f[field] += r[field]
-        a = articles.setdefault(r["portal"], {"new_24h": 0, "new_7d": 0, "last_new": r["last_new"], "dated": 0,
-                                              "sourced": 0, "authored": 0})
-        for key in ("new_24h", "new_7d", "dated", "sourced", "authored"):
-            a[key] += r[key]
+    per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
+    recent = await (await conn.execute(_RECENT, {
+        "fill_start": midnight(fill_days), "day_ago": now - timedelta(hours=24),
+        "status_start": status_start})).fetchall()
+    filled = {r["portal"]: {"articles": r["fill_articles"], **{f: r[f] for f in FILL_FIELDS}}
+              for r in recent if r["fill_articles"]}
+    articles = {r["portal"]: {  # as db.health gives them: shares of the last days' articles, None when none
+        "new_24h": r["new_24h"], "new_7d": r["new_7d"], "last_new": r["last_new"],
+        **{key: r[count] / r["new_7d"] if r["new_7d"] else None
+           for key, count in (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored"))}}
+        for r in recent}
+
+    def none_lately(last_new: datetime) -> dict:  # a portal with no article in the last days
+        return {"new_24h": 0, "new_7d": 0, "last_new": last_new, "published_at_fill": None, "source_fill": None,
+                "authors_fill": None}
+
+    for r in per_day:
+        a = articles.setdefault(r["portal"], none_lately(r["last_new"]))
         a["last_new"] = max(a["last_new"], r["last_new"])
-    for a in articles.values():  # as db.health gives them: shares of the last days' articles, None when none
-        for key, count in (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored")):
-            a[key] = a.pop(count) / a["new_7d"] if a["new_7d"] else None
     quiet = sorted(set(names) - set(articles))
     for r in (await (await conn.execute(_LAST_NEW, {"portals": quiet})).fetchall() if quiet else []):
-        articles[r["portal"]] = {"new_24h": 0, "new_7d": 0, "last_new": r["last_new"], "published_at_fill": None,
-                                 "source_fill": None, "authors_fill": None}
+        articles[r["portal"]] = none_lately(r["last_new"])
     params = {"portals": names, "days": db_health.WINDOW_DAYS}
     runs = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
     drift = None
     if (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]:
         drift = {r.pop("portal"): r for r in await (await conn.execute(db_health._LAST_DRIFT, params)).fetchall()}
     return {"last_runs": {r["spider"]: r for r in last_runs},
-            "per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in rows],
-            "filled": {p: f for p, f in filled.items() if f["articles"]}, "runs": runs, "articles": articles,
+            "per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in per_day],
+            "filled": filled, "runs": runs, "articles": articles,
             "drift": drift}
 
 
