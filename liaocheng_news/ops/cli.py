@@ -60,6 +60,18 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return pairs
 
 
+def add_settings_option(parser: argparse.ArgumentParser) -> None:
+    """``-s NAME=VALUE``: every command that opens the archive takes it (read by :func:`settings_of`)."""
+    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                        help="Scrapy setting, e.g. LIAOCHENG_NEWS_DATABASE_URL=postgresql://reader@host/db")
+
+
+def settings_of(args):
+    """The project's settings with the command's ``-s`` on top: the archive they name is the one
+    every command opens."""
+    return project_settings(_pairs(getattr(args, "set", None), "-s/--set"))
+
+
 def project_settings(overrides: dict | None = None):
     """The project's Scrapy settings with ``-s NAME=VALUE`` on top: what the crawl runs with and
     what every archive check and read of this command sees."""
@@ -311,7 +323,7 @@ def cmd_import(args) -> int:
         _die(str(exc), EXIT_NO_INPUT)
     if not files:
         _die("no .txt dumps found in the given paths", EXIT_NO_INPUT)
-    settings = project_settings(_pairs(args.set, "-s/--set"))
+    settings = settings_of(args)
     check_database_url(settings)
     screen = _screen(settings, "import", args.verbose)
     _archive_is_empty(settings)
@@ -354,7 +366,7 @@ def cmd_export(args) -> int:
 
         if args.portal not in PORTALS:
             _die(f"unknown portal {args.portal!r}; known: {', '.join(PORTALS)}", EXIT_USAGE)
-    settings = project_settings(_pairs(args.set, "-s/--set"))
+    settings = settings_of(args)
     out = sys.stdout
 
     async def run():
@@ -385,7 +397,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    settings = project_settings(_pairs(args.set, "-s/--set"))
+    settings = settings_of(args)
 
     async def run():
         archive = await _open_archive(settings)
@@ -411,7 +423,7 @@ def cmd_normalize(args) -> int:
     from liaocheng_news.ops.console import ReadProgress, stderr_console
     from liaocheng_news.text.normalise import Normaliser
 
-    settings = project_settings(_pairs(args.set, "-s/--set"))
+    settings = settings_of(args)
     name = args.file if args.file and args.file != "-" else "<stdin>"
     try:  # UTF-8 or GB18030 (GBK, GB2312), as `import` reads dumps
         data = Path(args.file).read_bytes() if name != "<stdin>" else sys.stdin.buffer.read()
@@ -447,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # -s reaches every command that opens the archive: the crawl, and the checks and reads around it
     with_settings = argparse.ArgumentParser(add_help=False)
-    with_settings.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting")
+    add_settings_option(with_settings)
     # -v after the command too (not overriding one given before it)
     with_settings.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                                help="the whole log on the console too")

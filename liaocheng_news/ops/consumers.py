@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from liaocheng_news.ops.cli import add_settings_option, settings_of
+
 EXIT_USAGE = 64
 EXIT_ARCHIVE_UNAVAILABLE = 2  # every command's "archive unreachable"
 PASSWORD_VARIABLE = "LIAOCHENG_NEWS_READER_PASSWORD"
@@ -63,19 +65,6 @@ def parse_time(value: str | None, option: str) -> datetime | None:
 
 
 API_VERSION = 1  # the version of the api schema these commands read (api.version())
-
-
-def _settings(args):
-    """The project's Scrapy settings with the command's ``-s NAME=VALUE`` on top: the archive
-    they name (LIAOCHENG_NEWS_DATABASE_URL, LIAOCHENG_NEWS_HOME) is the one every command opens."""
-    from liaocheng_news.ops.cli import _pairs, project_settings
-
-    return project_settings(_pairs(getattr(args, "set", None), "-s/--set"))
-
-
-def _add_settings_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
-                        help="Scrapy setting, e.g. LIAOCHENG_NEWS_DATABASE_URL=postgresql://reader@host/db")
 
 
 async def _open_for_reading(settings):
@@ -126,7 +115,7 @@ def add_search_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("query", help="words or phrases, all of which must occur, e.g. \"临清 轴承\"")
     p.add_argument("--limit", type=int, default=20, help="at most this many results (1–1000, default 20)")
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per result")
-    _add_settings_option(p)
+    add_settings_option(p)
     p.set_defaults(func=cmd_search)
     return p
 
@@ -146,7 +135,7 @@ def cmd_search(args, out: TextIO | None = None) -> int:
     async def go() -> int:
         if not 1 <= args.limit <= 1000:
             raise UsageError("--limit wants a number from 1 to 1000")
-        archive = await _open_for_reading(_settings(args))
+        archive = await _open_for_reading(settings_of(args))
         try:
             async with archive.pool.connection() as conn:
                 terms = (await (await conn.execute("SELECT api.search_terms(%s)", (args.query,))).fetchone())[0]
@@ -260,7 +249,7 @@ def run_export(args, out: TextIO | None = None) -> int:
         filters = Filters(published_since=parse_time(args.published_since, "--published-since"),
                           published_until=parse_time(args.published_until, "--published-until"),
                           undated=args.undated, portal=getattr(args, "portal", None))
-        archive = await _open_for_reading(_settings(args))
+        archive = await _open_for_reading(settings_of(args))
         try:
             async with archive.pool.connection() as conn:
                 count, last = await export_changes(conn, out, after, revisions=args.revisions, filters=filters,
@@ -283,7 +272,7 @@ def add_grant_reader_parser(db_subparsers) -> argparse.ArgumentParser:
         description=f"Create the login NAME in the read-only group liaocheng_news_reader, or set the password "
                     f"of such a login.  The password comes from {PASSWORD_VARIABLE}, or is asked twice.")
     p.add_argument("name", help="the login's name (lower-case letters, digits, _)")
-    _add_settings_option(p)
+    add_settings_option(p)
     p.set_defaults(func=cmd_grant_reader)
     return p
 
@@ -308,7 +297,7 @@ def cmd_grant_reader(args) -> int:
         password = check_password(_password())  # before any server starts
         from liaocheng_news.db.archive import Archive
 
-        archive = await Archive.from_settings(_settings(args))  # the operator's: migrated
+        archive = await Archive.from_settings(settings_of(args))  # the operator's: migrated
         try:
             async with archive.pool.connection() as conn:
                 created = await grant_reader(conn, args.name, password)

@@ -49,10 +49,10 @@ def render_table(rows: list[dict]) -> str:
 
 def cmd_status(args) -> int:
     from liaocheng_news.db.health import portal_health
-    from liaocheng_news.ops.cli import _open_archive, _pairs, project_settings
+    from liaocheng_news.ops.cli import _open_archive, settings_of
     from liaocheng_news.spiders import portal_spiders
 
-    settings = project_settings(_pairs(args.set, "-s/--set"))
+    settings = settings_of(args)
     known = list(portal_spiders())
     unknown = sorted(set(args.portals) - set(known))
     if unknown:
@@ -96,9 +96,9 @@ def cmd_status(args) -> int:
 
 def cmd_alert(args) -> int:
     """Send one alert (what an OnFailure= unit runs): MESSAGE, and stdin's text as its details."""
-    from liaocheng_news.ops.cli import _pairs, project_settings
+    from liaocheng_news.ops.cli import settings_of
 
-    settings = project_settings(_pairs(args.set, "-s/--set"))
+    settings = settings_of(args)
     details = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()[-8000:]
     if not alerts.configured(settings):
         print(f"liaocheng-news: no alert sent (set LIAOCHENG_NEWS_ALERT_COMMAND or _WEBHOOK): {args.message}",

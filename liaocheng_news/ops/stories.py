@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import asdict
 
-from liaocheng_news.ops.consumers import _add_settings_option, _settings
+from liaocheng_news.ops.cli import add_settings_option, settings_of
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -29,7 +29,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="re-run placement over the whole archive; reports stories merged and canonical copies changed")
     what.add_argument("--resolve", type=int, nargs="+", metavar="STORY_ID", help="the live story of each id")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    _add_settings_option(p)
+    add_settings_option(p)
     p.set_defaults(func=run)
     return p
 
@@ -43,7 +43,7 @@ def run(args) -> int:
 
     async def main() -> int:
         try:
-            archive = await Archive.from_settings(_settings(args))  # the archive -s names, as every command
+            archive = await Archive.from_settings(settings_of(args))  # the archive -s names, as every command
         except (ArchiveUnavailable, SchemaTooNew) as exc:
             print(f"liaocheng-news: {exc}", file=sys.stderr)
             return EXIT_ARCHIVE_UNAVAILABLE
