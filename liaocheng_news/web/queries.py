@@ -235,30 +235,15 @@ _FILLED = {
     "images": "images <> '[]'::jsonb",
 }
 FILL_FIELDS = tuple(_FILLED)
-# The chart: the articles first seen on each day (Asia/Shanghai) of the window by portal, and the
-# newest of each day, read from the index on first_seen alone (it carries the portal: migration 0006).
-_PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles, "
-            "max(first_seen) AS last_new FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
-# The last days' articles by portal, the only rows whose other columns are read: the fill rates'
-# counts (articles first seen since ``fill_start``) and what db.health's statement of the articles
-# figures gives ``liaocheng-news status`` (new in the last 24 hours and WINDOW_DAYS days, the
-# newest first seen, how many of those days' articles are dated, have a source, have authors).
-_RECENT = ("SELECT portal, count(*) FILTER (WHERE first_seen >= %(fill_start)s) AS fill_articles, "
-           + ", ".join(f"count(*) FILTER (WHERE first_seen >= %(fill_start)s AND {_FILLED[f]}) AS {f}"
-                       for f in FILL_FIELDS)
-           + ", count(*) FILTER (WHERE first_seen > %(day_ago)s) AS new_24h, "
-           "count(*) FILTER (WHERE first_seen > %(status_start)s) AS new_7d, max(first_seen) AS last_new, "
-           "count(*) FILTER (WHERE first_seen > %(status_start)s AND published_at IS NOT NULL) AS dated, "
-           "count(*) FILTER (WHERE first_seen > %(status_start)s AND coalesce(source, '') <> '') AS sourced, "
-           "count(*) FILTER (WHERE first_seen > %(status_start)s AND cardinality(authors) > 0) AS authored "
-           "FROM api.articles WHERE first_seen >= least(%(fill_start)s, %(day_ago)s, %(status_start)s) GROUP BY 1")
-# The newest article of a portal with none in the window: read from that portal's rows alone
-# (through the index on (portal, published_at); few rows: the portal is quiet).
-_LAST_NEW = """
-SELECT p.portal, x.last_new FROM unnest(%(portals)s::text[]) AS p(portal)
-CROSS JOIN LATERAL (SELECT max(a.first_seen) AS last_new FROM api.articles a WHERE a.portal = p.portal) AS x
-WHERE x.last_new IS NOT NULL
-"""
+# The chart: the articles first seen on each day (Asia/Shanghai) of the window by portal,
+# read from the index on first_seen alone (it carries the portal: migration 0006).
+_PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles "
+            "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
+# The fill rates: how many articles first seen since ``fill_start`` had each field, by portal
+# (read through the index on first_seen: only the last days' rows).
+_FILLS = ("SELECT portal, count(*) AS fill_articles, "
+          + ", ".join(f"count(*) FILTER (WHERE {_FILLED[f]}) AS {f}" for f in FILL_FIELDS)
+          + " FROM api.articles WHERE first_seen >= %(fill_start)s GROUP BY 1")
 
 
 async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime, days: int,
@@ -269,8 +254,9 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime
     (``runs``, ``articles``, ``drift``: the shapes of :func:`liaocheng_news.db.health.portal_health`).
     The runs' and drift checks' figures are read with db.health's own statements (their tables,
     named without a schema, are the api's views on the site's connections); the articles' from
-    the window's articles: the chart's counts from the index on first_seen
-    (:data:`_PER_DAY`), the rest from the last days' rows (:data:`_RECENT`).  The drift checks are read when the
+    the window's articles: the chart's counts from the index on first_seen (:data:`_PER_DAY`), the
+    fill rates from the last days' rows (:data:`_FILLS`), the status figures with
+    :func:`liaocheng_news.db.health.article_figures`.  The drift checks are read when the
     api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it has not."""
     today = now.astimezone(SHANGHAI).date()
     last_runs = await (await conn.execute(
@@ -282,29 +268,10 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime
     def midnight(back: int) -> datetime:
         return datetime.combine(today - timedelta(days=back - 1), time(), SHANGHAI)
 
-    status_start = now - timedelta(days=db_health.WINDOW_DAYS)
     per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
-    recent = await (await conn.execute(_RECENT, {
-        "fill_start": midnight(fill_days), "day_ago": now - timedelta(hours=24),
-        "status_start": status_start})).fetchall()
     filled = {r["portal"]: {"articles": r["fill_articles"], **{f: r[f] for f in FILL_FIELDS}}
-              for r in recent if r["fill_articles"]}
-    articles = {r["portal"]: {  # as db.health gives them: shares of the last days' articles, None when none
-        "new_24h": r["new_24h"], "new_7d": r["new_7d"], "last_new": r["last_new"],
-        **{key: r[count] / r["new_7d"] if r["new_7d"] else None
-           for key, count in (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored"))}}
-        for r in recent}
-
-    def none_lately(last_new: datetime) -> dict:  # a portal with no article in the last days
-        return {"new_24h": 0, "new_7d": 0, "last_new": last_new, "published_at_fill": None, "source_fill": None,
-                "authors_fill": None}
-
-    for r in per_day:
-        a = articles.setdefault(r["portal"], none_lately(r["last_new"]))
-        a["last_new"] = max(a["last_new"], r["last_new"])
-    quiet = sorted(set(names) - set(articles))
-    for r in (await (await conn.execute(_LAST_NEW, {"portals": quiet})).fetchall() if quiet else []):
-        articles[r["portal"]] = none_lately(r["last_new"])
+              for r in await (await conn.execute(_FILLS, {"fill_start": midnight(fill_days)})).fetchall()}
+    articles = await db_health.article_figures(conn, names, now)
     params = {"portals": names, "days": db_health.WINDOW_DAYS}
     runs = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
     drift = None
