@@ -63,10 +63,12 @@ class StopRequest:
     def _drop_queued(self) -> None:
         """Fail the requests that wait in the downloader's per-host queues (Scrapy's
         ``Downloader.slots``, as its AutoThrottle reads them) with IgnoreRequest."""
-        engine = getattr(self.crawler, "engine", None)
-        downloader = getattr(engine, "downloader", None)
+        try:
+            downloader = self.crawler.engine.downloader
+        except (AttributeError, RuntimeError):  # Scrapy 2.19 raises RuntimeError before the crawl starts
+            return  # no engine yet: nothing is queued
         dropped = 0
-        for slot in list(getattr(downloader, "slots", {}).values()):
+        for slot in list(downloader.slots.values()):
             while slot.queue:
                 request, deferred = slot.queue.popleft()
                 dropped += 1

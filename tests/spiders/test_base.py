@@ -177,8 +177,7 @@ def test_a_request_dropped_by_a_stop_stays_pending_a_refused_one_does_not(stoppi
     s = spider(ARCHIVE_ENABLED=False)
     frontier = s.crawler.get_extension(CrawlFrontier)
     if stopping:
-        # as StopRequest.request records it (which then fails what waits in the downloader's queues)
-        s.crawler.get_extension(StopRequest).signame = "SIGTERM"
+        s.crawler.get_extension(StopRequest).request("SIGTERM")  # before the engine exists: nothing queued
     request = scrapy.Request(URL, callback=s.parse_article, errback=s.article_failed)
     failure = Failure(IgnoreRequest(f"the crawl is stopping (SIGTERM): {URL}" if stopping else "robots.txt"))
     failure.request = request
