@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import csv
 import getpass
 import json
@@ -212,17 +213,19 @@ def _csv_value(value):
 
 
 async def export_changes(conn, out: TextIO, after: int, *, revisions: bool = False, filters=None,
-                         fmt: str = "jsonl") -> tuple[int, int]:
-    """Write what changed after ``after`` to ``out`` (JSON Lines or CSV); returns (records, last SEQ)."""
+                         fmt: str = "jsonl", helpers=()) -> tuple[int, int]:
+    """Write what changed after ``after`` to ``out`` (JSON Lines or CSV); returns (records, last SEQ).
+    ``helpers``: more connections to the archive that make part of the records (db/feed.py)."""
     from liaocheng_news.db.feed import changes_after
 
     count = 0
-    async with changes_after(conn, after, revisions=revisions, filters=filters, as_json=fmt == "jsonl") as changes:
+    async with changes_after(conn, after, revisions=revisions, filters=filters, helpers=helpers) as changes:
         if fmt == "jsonl":
-            async for record in changes:
-                out.write(record)
-                out.write("\n")
-                count += 1
+            write = _utf8_writer(out)
+            async for n, text in changes.chunks():
+                write(text)
+                write(b"\n")
+                count += n
         else:
             writer = None
             async for record in changes:
@@ -232,6 +235,17 @@ async def export_changes(conn, out: TextIO, after: int, *, revisions: bool = Fal
                 writer.writerow({k: _csv_value(v) for k, v in record.items()})
                 count += 1
         return count, changes.last_seq
+
+
+def _utf8_writer(out: TextIO):
+    """A function that writes UTF-8 text given as bytes to ``out``: straight to its byte stream
+    when it has one that takes UTF-8 (a file, stdout), else decoded."""
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+        out.flush()  # what was written as text goes first
+        return buffer.write
+    return lambda data: out.write(data.decode())
 
 
 def run_export(args, out: TextIO | None = None) -> int:
@@ -251,9 +265,9 @@ def run_export(args, out: TextIO | None = None) -> int:
                           undated=args.undated, portal=getattr(args, "portal", None))
         archive = await _open_for_reading(settings_of(args))
         try:
-            async with archive.pool.connection() as conn:
+            async with archive.pool.connection() as conn, archive.pool.connection() as helper:
                 count, last = await export_changes(conn, out, after, revisions=args.revisions, filters=filters,
-                                                   fmt=getattr(args, "format", "jsonl"))
+                                                   fmt=getattr(args, "format", "jsonl"), helpers=[helper])
         finally:
             await archive.close()
         out.flush()
