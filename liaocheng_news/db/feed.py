@@ -117,9 +117,10 @@ class Changes:
 
     def __init__(self, conn: psycopg.AsyncConnection, after: int, *, revisions: bool = False,
                  filters: Filters | None = None, as_json: bool = False,
-                 helpers: Sequence[psycopg.AsyncConnection] = (), span: int = SPAN):
+                 helpers: Sequence[psycopg.AsyncConnection] = (), span: int | None = None):
         if after < 0:
             raise ValueError("after must be a change_seq (0 or more)")
+        span = SPAN if span is None else span
         if span < 1:
             raise ValueError("span must be 1 or more")
         self.conns = [conn, *helpers]
@@ -138,16 +139,18 @@ class Changes:
             await stack.enter_async_context(first.transaction())
             await first.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             await first.execute(_PLAN, (TIME_ZONE,))
-            if helpers:
+            row = await (await first.execute(_HIGH_WATER, {"after": self.after})).fetchone()
+            self.last_seq = int(row[0])
+            self._params = {**params, "after": self.after, "last": self.last_seq}
+            # a helper for each further span, at most: a small catch-up is one connection's work
+            self.conns = [first, *helpers[:(self.last_seq - self.after - 1) // self.span]]
+            if len(self.conns) > 1:
                 snapshot = (await (await first.execute("SELECT pg_export_snapshot()")).fetchone())[0]
-                for conn in helpers:
+                for conn in self.conns[1:]:
                     await stack.enter_async_context(conn.transaction())
                     await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     await conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
                     await conn.execute(_PLAN, (TIME_ZONE,))
-            row = await (await first.execute(_HIGH_WATER, {"after": self.after})).fetchone()
-            self.last_seq = int(row[0])
-            self._params = {**params, "after": self.after, "last": self.last_seq}
             self._stack = stack.pop_all()
         return self
 
@@ -190,9 +193,10 @@ class Changes:
                     raise RuntimeError(f"change feed: span {row[0]} after the last (connection {k})")
 
     async def __aiter__(self) -> AsyncIterator[Any]:
-        async for _, text in self.chunks():
-            for line in text.split(b"\n"):
-                yield line.decode() if self.as_json else json.loads(line)
+        async with contextlib.aclosing(self.chunks()) as chunks:  # a reader that stops ends the COPYs now
+            async for _, text in chunks:
+                for line in text.split(b"\n"):
+                    yield line.decode() if self.as_json else json.loads(line)
 
 
 async def _read_ahead(rows: AsyncIterator, depth: int) -> AsyncIterator:

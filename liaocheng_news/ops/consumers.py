@@ -3,7 +3,7 @@
 
     search QUERY [--limit N] [--json]       ranked canonical copies with a snippet (api.search)
     export --after SEQ [--revisions] [--published-since D] [--published-until D] [--undated]
-           [--portal P] [--seq-file FILE] [--format jsonl|csv]
+           [--portal P] [--seq-file FILE] [--format jsonl|csv] [--jobs N]
                                             what changed after SEQ, in change order; the last SEQ
                                             on stderr (and in FILE)
     db grant-reader NAME                    a read-only login (password from
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import codecs
+import contextlib
 import csv
 import getpass
 import json
@@ -176,6 +177,13 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--published-until", metavar="DATE", help="published before (ISO; Asia/Shanghai)")
     parser.add_argument("--undated", action="store_true",
                         help="with a publication-date filter: also articles with no publication date")
+    parser.add_argument("--jobs", type=int, default=EXPORT_JOBS, metavar="N",
+                        help=f"with the options above: connections that make the records, on one snapshot "
+                             f"(1–{MAX_EXPORT_JOBS}, default {EXPORT_JOBS}; 1 loads the archive's server least)")
+
+
+EXPORT_JOBS = 2  # connections an export uses by default: the server's JSON is its cost (bench/consumers.py)
+MAX_EXPORT_JOBS = 4  # the archive's connection pool holds four
 
 
 def wants_feed(args) -> bool:
@@ -222,10 +230,11 @@ async def export_changes(conn, out: TextIO, after: int, *, revisions: bool = Fal
     async with changes_after(conn, after, revisions=revisions, filters=filters, helpers=helpers) as changes:
         if fmt == "jsonl":
             write = _utf8_writer(out)
-            async for n, text in changes.chunks():
-                write(text)
-                write(b"\n")
-                count += n
+            async with contextlib.aclosing(changes.chunks()) as chunks:
+                async for n, text in chunks:
+                    write(text)
+                    write(b"\n")
+                    count += n
         else:
             writer = None
             async for record in changes:
@@ -259,15 +268,18 @@ def run_export(args, out: TextIO | None = None) -> int:
             raise UsageError("--after wants a change_seq (0 or more)")
         if getattr(args, "stories", False):
             raise UsageError("--stories does not go with the change-feed options")
+        if not 1 <= args.jobs <= MAX_EXPORT_JOBS:
+            raise UsageError(f"--jobs wants a number from 1 to {MAX_EXPORT_JOBS}")
         after = args.after if args.after is not None else (_read_seq(args.seq_file) if args.seq_file else 0)
         filters = Filters(published_since=parse_time(args.published_since, "--published-since"),
                           published_until=parse_time(args.published_until, "--published-until"),
                           undated=args.undated, portal=getattr(args, "portal", None))
         archive = await _open_for_reading(settings_of(args))
         try:
-            async with archive.pool.connection() as conn, archive.pool.connection() as helper:
-                count, last = await export_changes(conn, out, after, revisions=args.revisions, filters=filters,
-                                                   fmt=getattr(args, "format", "jsonl"), helpers=[helper])
+            async with contextlib.AsyncExitStack() as stack:
+                conns = [await stack.enter_async_context(archive.pool.connection()) for _ in range(args.jobs)]
+                count, last = await export_changes(conns[0], out, after, revisions=args.revisions, filters=filters,
+                                                   fmt=getattr(args, "format", "jsonl"), helpers=conns[1:])
         finally:
             await archive.close()
         out.flush()

@@ -196,3 +196,23 @@ def test_export_writes_the_same_text_to_any_stream(archive_url, encoding):
 def test_span_must_be_positive():
     with pytest.raises(ValueError, match="span"):
         changes_after(None, 0, span=0)
+
+
+def test_a_catch_up_within_one_span_leaves_the_helpers_alone(archive_url):
+    async def go(archive):
+        await archive.store([story_article(i) for i in range(3)])
+        first, helper = [await psycopg.AsyncConnection.connect(archive_url) for _ in range(2)]
+        try:
+            states = {}
+            for span in (512, 1):
+                async with changes_after(first, 0, helpers=[helper], span=span) as changes:
+                    states[span] = helper.info.transaction_status
+                    states[span, "records"] = len([r async for r in changes])
+            return states
+        finally:
+            await first.close()
+            await helper.close()
+
+    states = run(_with_archive(archive_url, go))
+    assert states[512] == psycopg.pq.TransactionStatus.IDLE and states[1] == psycopg.pq.TransactionStatus.INTRANS
+    assert states[512, "records"] == states[1, "records"] == 3
