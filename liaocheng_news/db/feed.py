@@ -77,14 +77,17 @@ def _records(kinds: list[str], lo: str, hi: str) -> str:
     return " UNION ALL ".join(f"({p})" for p in parts) + " ORDER BY seq"
 
 
-# The export in COPY rows of many records each: the change range cut into spans of SPAN numbers
-# (a span holds at most SPAN records: a number is one row's), each span's records made and joined
-# by newlines on the server (records are JSON: no newline inside one), in binary COPY (the text
-# as it is: no escaping on the server, no unescaping here).  One COPY row a record cost the
-# client more than the server (psycopg's work and a decode a row: ~24 µs a row, against ~3 µs
-# now).  With several connections (``jobs``) connection k makes spans k, k + jobs, …, all from
-# one snapshot, and they are written out in order (as ``pg_dump -j`` shares a snapshot).
-SPAN = 512
+# The records come in COPY rows of many each: the change range is cut into spans of SPAN numbers
+# (a span holds at most SPAN records: a number is one row's), each span's records are made and
+# joined by newlines on the server (a record is JSON: no newline inside), in binary COPY (the
+# text as it is: no escaping there, no unescaping here).  Measured at 100k records of ~3.9 kB
+# (bench/consumers.py, perf): the server's work is ~27 µs a record whatever the SQL (escape_json
+# of the body alone a quarter; row_to_json, to_json and json_build_object cost the same, and the
+# views' joins ~1 µs), and one COPY row a record cost this side ~24 µs more (psycopg's work, the
+# unescaping and a decode a row), spans ~6 µs.  The server's JSON is the limit, so with
+# ``helpers`` (further connections, as ``pg_dump -j``) connection k makes spans k, k + jobs, …
+# on the first connection's snapshot, and this side writes them out in order.
+SPAN = 256  # ~1 MB a span at 3.9 kB a record (a span's records are held on both sides)
 _SPANS = """
 SELECT b.lo, c.n, c.records
 FROM generate_series(%(first)s::bigint, %(last)s::bigint - 1, %(step)s::bigint) AS b(lo)
@@ -92,7 +95,7 @@ CROSS JOIN LATERAL (SELECT count(*) AS n, string_agg(r.record, E'\\n' ORDER BY r
                     FROM ({records}) AS r) AS c
 """
 _SPAN_HI = "least(b.lo + %(span)s::bigint, %(last)s)"
-QUEUE = 2  # spans a connection may have read ahead of the writer
+QUEUE = 2  # spans a helper's reader may hold ahead of the writer
 
 # The planner prices a record at a few bytes and a span's rows at a guess: it would sort the
 # records (on disk: 390 MB at 100k rows, bench/consumers.py), or hash-join a span's rows with all
