@@ -106,6 +106,13 @@ _PLAN = ("SELECT set_config('enable_sort', 'off', true), set_config('enable_hash
          "set_config('TimeZone', %s, true)")
 
 
+def connections_for(after: int, last: int, jobs: int, span: int | None = None) -> int:
+    """How many of ``jobs`` connections the changes after ``after`` up to ``last`` can use: one a
+    span, at most (a small catch-up is one connection's work)."""
+    span = span or SPAN
+    return max(1, min(jobs, -(-(last - after) // span)))
+
+
 class Changes:
     """The rows changed after ``after``, in change order, from one snapshot.
 
@@ -137,7 +144,7 @@ class Changes:
 
     async def __aenter__(self) -> "Changes":
         params = self.filters.params()
-        first, *helpers = self.conns
+        first = self.conns[0]
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(first.transaction())
             await first.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -145,8 +152,7 @@ class Changes:
             row = await (await first.execute(_HIGH_WATER, {"after": self.after})).fetchone()
             self.last_seq = int(row[0])
             self._params = {**params, "after": self.after, "last": self.last_seq}
-            # a helper for each further span, at most: a small catch-up is one connection's work
-            self.conns = [first, *helpers[:(self.last_seq - self.after - 1) // self.span]]
+            self.conns = self.conns[:connections_for(self.after, self.last_seq, len(self.conns), self.span)]
             if len(self.conns) > 1:
                 snapshot = (await (await first.execute("SELECT pg_export_snapshot()")).fetchone())[0]
                 for conn in self.conns[1:]:

@@ -182,7 +182,10 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(1–{MAX_EXPORT_JOBS}, default {EXPORT_JOBS}; 1 loads the archive's server least)")
 
 
-EXPORT_JOBS = 2  # connections an export uses by default: the server's JSON is its cost (bench/consumers.py)
+# Connections an export uses by default.  The server's JSON is the export's cost (~27 µs a record
+# a backend, bench/consumers.py): at 100k records on this project's shared 2-core machine one
+# connection made 13–19k records/s, two 16–28k, three 27–30k (the bench prints all three).
+EXPORT_JOBS = 3
 MAX_EXPORT_JOBS = 4  # the archive's connection pool holds four
 
 
@@ -259,7 +262,7 @@ def _utf8_writer(out: TextIO):
 
 def run_export(args, out: TextIO | None = None) -> int:
     """``export`` with change-feed options (see :func:`add_export_arguments`)."""
-    from liaocheng_news.db.feed import Filters
+    from liaocheng_news.db.feed import Filters, connections_for, high_water
 
     out = out or sys.stdout
 
@@ -276,8 +279,10 @@ def run_export(args, out: TextIO | None = None) -> int:
                           undated=args.undated, portal=getattr(args, "portal", None))
         archive = await _open_for_reading(settings_of(args))
         try:
+            async with archive.pool.connection() as conn:  # a catch-up of a few changes takes one connection
+                jobs = connections_for(after, await high_water(conn), args.jobs)
             async with contextlib.AsyncExitStack() as stack:
-                conns = [await stack.enter_async_context(archive.pool.connection()) for _ in range(args.jobs)]
+                conns = [await stack.enter_async_context(archive.pool.connection()) for _ in range(jobs)]
                 count, last = await export_changes(conns[0], out, after, revisions=args.revisions, filters=filters,
                                                    fmt=getattr(args, "format", "jsonl"), helpers=conns[1:])
         finally:
