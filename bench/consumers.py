@@ -339,7 +339,7 @@ EXPORTS = {f"jsonl, {CLI_JOBS} connections (the CLI)": (_export_jsonl, CLI_JOBS)
            "jsonl, a COPY row a record (before)": (_export_rows_before, 1), "dicts, 2 connections": (_export_dicts, 2)}
 
 
-async def measure_export(url: str, after: int, rounds: int = 3) -> dict:
+async def measure_export(url: str, after: int, rounds: int = 5) -> dict:
     """rows/s of each way of exporting, in interleaved rounds (the first round not counted), and
     the CPU a row of this process and of the server backends (parallel workers not counted)."""
     rates, cpu = defaultdict(list), defaultdict(lambda: [0.0, 0.0, 0])
@@ -363,7 +363,7 @@ async def measure_export(url: str, after: int, rounds: int = 3) -> dict:
     finally:
         for conn in conns:
             await conn.close()
-    return {"rows": rows, "bytes": size, "rates": {k: statistics.median(v) for k, v in rates.items()},
+    return {"rows": rows, "bytes": size, "rates": {k: (statistics.median(v), min(v), max(v)) for k, v in rates.items()},
             "cpu": {k: (c[0] * 1e6 / c[2], c[1] * 1e6 / c[2]) for k, c in cpu.items()}}
 
 
@@ -565,10 +565,11 @@ def run(admin: str, sizes: list[int], queries: int, rounds: int, batches: int, w
             after = max(0, last - 2 * 200_000)  # the last 200k articles (change_seq = 2 x id)
             e = asyncio.run(measure_export(url, after))
             print(f"export --after {after:,} --revisions: {e['rows']:,} records, {e['bytes'] / e['rows']:,.0f} "
-                  f"bytes a record (UTF-8) (target >= 20k rows/s); CPU a row: this process, server backends:")
-            for name, rate in e["rates"].items():
+                  f"bytes a record (UTF-8) (target >= 20k rows/s); median of 5 rounds (range); CPU a row: this "
+                  f"process, server backends:")
+            for name, (rate, low, high) in e["rates"].items():
                 client, server = e["cpu"][name]
-                print(f"   {name:<36} {rate:>9,.0f} rows/s  {client:6.1f} µs  {server:6.1f} µs")
+                print(f"   {name:<36} {rate:>7,.0f} rows/s ({low:,.0f}–{high:,.0f})  {client:5.1f} µs  {server:5.1f} µs")
             print(f"api.portals: {measure_portals(url):.0f} ms", flush=True)
     finally:
         for name in names.values():
