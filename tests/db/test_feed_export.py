@@ -8,11 +8,13 @@ from datetime import datetime
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from liaocheng_news.db.feed import Filters, changes_after
 from liaocheng_news.ops.consumers import export_changes
 from tests.db.test_archive import _with_archive
 from tests.db.test_feed import story_article
+from tests.db.test_roles import reader  # noqa: F401 (a fixture)
 from tests.helpers import SH, article, run
 
 # The contract, said independently of db/feed.py: every row of api.articles and api.revisions
@@ -216,3 +218,16 @@ def test_a_catch_up_within_one_span_leaves_the_helpers_alone(archive_url):
     states = run(_with_archive(archive_url, go))
     assert states[512] == psycopg.pq.TransactionStatus.IDLE and states[1] == psycopg.pq.TransactionStatus.INTRANS
     assert states[512, "records"] == states[1, "records"] == 3
+
+
+def test_a_reader_login_exports_on_several_connections(archive_url, reader):  # noqa: F811
+    name, _ = reader
+
+    async def go(archive):
+        await archive.store([story_article(i) for i in range(2, 9)])
+        return await _chunks(make_conninfo(archive_url, user=name), 0, 3, span=1)
+
+    pieces, last = run(_with_archive(archive_url, go))
+    expected = view_rows(archive_url)
+    assert len(pieces) == len(expected) == 8  # the reader fixture's article and seven more
+    assert [text.decode() for _, text in pieces] == expected
