@@ -182,9 +182,12 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(1–{MAX_EXPORT_JOBS}, default {EXPORT_JOBS}; 1 loads the archive's server least)")
 
 
-# Connections an export uses by default.  The server's JSON is the export's cost (~27 µs a record
-# a backend, bench/consumers.py): at 100k records on this project's shared 2-core machine one
-# connection made 13–19k records/s, two 16–28k, three 27–30k (the bench prints all three).
+# Connections an export uses by default.  The server's JSON is the export's cost (~27–31 µs of a
+# backend's CPU a record, bench/consumers.py), so records come faster from more backends while the
+# server has cores to spare or shares them with other work: at 100k records on this project's
+# loaded 2-core machine (2026-12-02, medians of 5 rounds, range) one connection made 22.8k
+# records/s (19.8–28.2k), two 34.5k (26.6–39.6k), three 35.8k (29.6–48.9k), and under a heavier
+# load (~6) one 13–19k, two 16–28k, three 27–30k.  A catch-up of a few changes takes one.
 EXPORT_JOBS = 3
 MAX_EXPORT_JOBS = 4  # the archive's connection pool holds four
 
