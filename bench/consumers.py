@@ -23,9 +23,9 @@ URL, makes and afterwards drops scratch databases on that server) and measures, 
    numbers as the feed gives them.  Then: p50/p95/p99 of ``api.search(q, 20)`` over queries of
    one or two named things (70 %) or a 2–4-character piece of a random headline (30 %) (target
    p95 ≤ 50 ms at 1M); ``export --after`` of the last 200k changes with revisions, in
-   interleaved rounds: JSON Lines through ``ops.consumers.export_changes`` (the CLI's path:
-   COPY), the same records as dicts, and JSON Lines through a server-side cursor (the way
-   before COPY) (target ≥ 20k rows/s); ``api.portals``.
+   interleaved rounds: JSON Lines through ``ops.consumers.export_changes`` on the CLI's number
+   of connections (spans of records in binary COPY) and on one to three, the way before (one
+   COPY row a record), and the records as dicts (target ≥ 20k rows/s); ``api.portals``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import glob
 import hashlib
+import io
 import json
 import multiprocessing as mp
 import os
@@ -57,10 +58,12 @@ sys.path.insert(0, str(ROOT))
 from liaocheng_news.db import migrate as migrations  # noqa: E402
 from liaocheng_news.db import search  # noqa: E402
 from liaocheng_news.db.archive import Archive  # noqa: E402
+from liaocheng_news.db import feed  # noqa: E402
 from liaocheng_news.db.feed import changes_after  # noqa: E402
 from liaocheng_news.db.server import throwaway_server  # noqa: E402
 from liaocheng_news.dedupe.sketch import fingerprint  # noqa: E402
 from liaocheng_news.items import Article  # noqa: E402
+from liaocheng_news.ops.consumers import EXPORT_JOBS as CLI_JOBS  # noqa: E402
 from liaocheng_news.ops.consumers import export_changes  # noqa: E402
 
 API_VERSION = 4  # the migration this bench is about
@@ -274,61 +277,94 @@ def measure_search(url: str, queries: list[tuple[str, str]]) -> dict:
     return result
 
 
-class Sink:
-    """Counts what the export writes (it would go to a file or a pipe)."""
+class CountingFile(io.RawIOBase):
+    """Where the export writes in the bench: a file that keeps nothing and counts the bytes (the
+    CLI writes to stdout, a file or a pipe)."""
 
     def __init__(self):
-        self.chars = 0
+        self.bytes = 0
 
-    def write(self, s: str) -> None:
-        self.chars += len(s)
+    def writable(self) -> bool:
+        return True
 
-    def flush(self) -> None:
-        pass
-
-
-async def _export_jsonl(conn, after: int) -> tuple[int, int]:
-    sink = Sink()
-    count, _ = await export_changes(conn, sink, after, revisions=True)
-    return count, sink.chars
+    def write(self, data) -> int:
+        self.bytes += len(data)
+        return len(data)
 
 
-async def _export_dicts(conn, after: int) -> tuple[int, int]:
+def _sink() -> tuple[io.TextIOWrapper, CountingFile]:
+    raw = CountingFile()
+    return io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8"), raw
+
+
+async def _export_jsonl(conns, after: int) -> tuple[int, int]:
+    out, raw = _sink()
+    count, _ = await export_changes(conns[0], out, after, revisions=True, helpers=conns[1:])
+    out.flush()
+    return count, raw.bytes
+
+
+async def _export_dicts(conns, after: int) -> tuple[int, int]:
     n = 0
-    async with changes_after(conn, after, revisions=True) as changes:
+    async with changes_after(conns[0], after, revisions=True, helpers=conns[1:]) as changes:
         async for _ in changes:
             n += 1
     return n, 0
 
 
-async def _export_cursor(conn, after: int) -> tuple[int, int]:
-    sink = Sink()
+async def _export_rows_before(conns, after: int) -> tuple[int, int]:
+    """The export before spans (main at 7c087e8): one COPY row a record, in text format, on one
+    connection (the planner free to add parallel workers), each row unescaped and decoded."""
+    conn = conns[0]
+    out, raw = _sink()
     n = 0
-    async with changes_after(conn, after, revisions=True, as_json=True) as changes:
-        async for record in changes.fetch():
-            sink.write(record)
-            sink.write("\n")
-            n += 1
-    return n, sink.chars
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        await conn.execute("SELECT set_config('TimeZone', 'Asia/Shanghai', true), set_config('enable_sort', 'off', true)")
+        last = (await (await conn.execute(feed._HIGH_WATER, {"after": after})).fetchone())[0]
+        params = {**feed.Filters().params(), "after": after, "last": last}
+        query = f"COPY (SELECT u.record FROM ({feed._records(['article', 'revision'], '%(after)s', '%(last)s')}) AS u) TO STDOUT"
+        async with conn.cursor().copy(query, params) as copy:
+            async for data in copy:
+                out.write(bytes(data)[:-1].replace(b"\\\\", b"\\").decode())
+                out.write("\n")
+                n += 1
+    out.flush()
+    return n, raw.bytes
 
 
-EXPORTS = {"jsonl (COPY, the CLI)": _export_jsonl, "dicts (COPY)": _export_dicts, "jsonl (cursor)": _export_cursor}
+# name: (way, connections); the first is the CLI's
+EXPORTS = {f"jsonl, {CLI_JOBS} connections (the CLI)": (_export_jsonl, CLI_JOBS),
+           **{f"jsonl, {j} connection{'s' * (j > 1)}": (_export_jsonl, j) for j in (1, 2, 3) if j != CLI_JOBS},
+           "jsonl, a COPY row a record (before)": (_export_rows_before, 1), "dicts, 2 connections": (_export_dicts, 2)}
 
 
-async def measure_export(url: str, after: int, rounds: int = 3) -> dict:
-    """rows/s of each way of exporting, in interleaved rounds (the first round not counted)."""
-    rates = defaultdict(list)
-    chars = rows = 0
-    async with await psycopg.AsyncConnection.connect(url) as conn:
+async def measure_export(url: str, after: int, rounds: int = 5) -> dict:
+    """rows/s of each way of exporting, in interleaved rounds (the first round not counted), and
+    the CPU a row of this process and of the server backends (parallel workers not counted)."""
+    rates, cpu = defaultdict(list), defaultdict(lambda: [0.0, 0.0, 0])
+    size = rows = 0
+    conns = [await psycopg.AsyncConnection.connect(url) for _ in range(max(jobs for _, jobs in EXPORTS.values()))]
+    try:
+        pids = [c.info.backend_pid for c in conns]
         names = list(EXPORTS)
         for r in range(rounds + 1):
             for name in names[r % len(names):] + names[:r % len(names)]:
-                began = time.perf_counter()
-                n, c = await EXPORTS[name](conn, after)
+                way, jobs = EXPORTS[name]
+                s0, c0, began = sum(map(_server_cpu, pids)), time.process_time(), time.perf_counter()
+                n, b = await way(conns[:jobs], after)
                 if r:
                     rates[name].append(n / (time.perf_counter() - began))
-                rows, chars = n, max(chars, c)
-    return {"rows": rows, "chars": chars, "rates": {k: statistics.median(v) for k, v in rates.items()}}
+                    c = cpu[name]
+                    c[0] += time.process_time() - c0
+                    c[1] += sum(map(_server_cpu, pids)) - s0
+                    c[2] += n
+                rows, size = n, max(size, b)
+    finally:
+        for conn in conns:
+            await conn.close()
+    return {"rows": rows, "bytes": size, "rates": {k: (statistics.median(v), min(v), max(v)) for k, v in rates.items()},
+            "cpu": {k: (c[0] * 1e6 / c[2], c[1] * 1e6 / c[2]) for k, c in cpu.items()}}
 
 
 def measure_portals(url: str) -> float:
@@ -528,10 +564,12 @@ def run(admin: str, sizes: list[int], queries: int, rounds: int, batches: int, w
                 print(f"   slowest: {ms:7.1f} ms  {q!r}  ({hits:,} matching articles)")
             after = max(0, last - 2 * 200_000)  # the last 200k articles (change_seq = 2 x id)
             e = asyncio.run(measure_export(url, after))
-            print(f"export --after {after:,} --revisions: {e['rows']:,} records, {e['chars'] / e['rows']:,.0f} "
-                  "characters a record (target >= 20k rows/s):")
-            for name, rate in e["rates"].items():
-                print(f"   {name:<22} {rate:>9,.0f} rows/s")
+            print(f"export --after {after:,} --revisions: {e['rows']:,} records, {e['bytes'] / e['rows']:,.0f} "
+                  f"bytes a record (UTF-8) (target >= 20k rows/s); median of 5 rounds (range); CPU a row: this "
+                  f"process, server backends:")
+            for name, (rate, low, high) in e["rates"].items():
+                client, server = e["cpu"][name]
+                print(f"   {name:<36} {rate:>7,.0f} rows/s ({low:,.0f}–{high:,.0f})  {client:5.1f} µs  {server:5.1f} µs")
             print(f"api.portals: {measure_portals(url):.0f} ms", flush=True)
     finally:
         for name in names.values():

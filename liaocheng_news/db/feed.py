@@ -16,17 +16,19 @@ whatever the filters kept, so a filtered consumer also resumes exactly.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 CHANNEL = "liaocheng_news_changes"
 TIME_ZONE = "Asia/Shanghai"  # timestamps in JSON records: ISO 8601 with +08:00
-ITERSIZE = 2000  # rows fetched per round trip
 
 _HIGH_WATER = """
 SELECT greatest(%(after)s::bigint,
@@ -64,22 +66,51 @@ class Filters:
                 "portal": self.portal}
 
 
-def _query(kinds: list[str]) -> str:
-    """Each view's rows in change order (an index scan), merged: no sort of the records (see
-    :data:`_NO_SORT`)."""
-    parts = []
-    for kind in kinds:
-        parts.append(f"SELECT x.change_seq AS seq, row_to_json(x)::text AS record FROM (SELECT '{kind}'::text "
-                     f"AS kind, v.* FROM {_VIEWS[kind]} v) AS x {_WHERE} ORDER BY x.change_seq")
+def _records(kinds: list[str], lo: str, hi: str) -> str:
+    """SQL: ``(seq, record)`` of each view's rows with ``lo < change_seq <= hi`` and the filters, each
+    view read along its change_seq index and the two merged: in change order with no sort."""
+    where = _WHERE.replace("%(after)s", lo).replace("%(last)s", hi)
+    parts = [f"SELECT x.change_seq AS seq, row_to_json(x)::text AS record FROM (SELECT '{kind}'::text "
+             f"AS kind, v.* FROM {_VIEWS[kind]} v) AS x {where} ORDER BY x.change_seq" for kind in kinds]
     if len(parts) == 1:
         return parts[0]
     return " UNION ALL ".join(f"({p})" for p in parts) + " ORDER BY seq"
 
 
-# The planner costs a record as a few bytes, so it would read every row, make its JSON and sort
-# the records on disk (390 MB for 100k rows; bench/consumers.py); without sorts it reads each view
-# along its change_seq index (in parallel workers) and merges the two streams.
-_NO_SORT = "SELECT set_config('enable_sort', 'off', true)"
+# The records come in COPY rows of many each: the change range is cut into spans of SPAN numbers
+# (a span holds at most SPAN records: a number is one row's), each span's records are made and
+# joined by newlines on the server (a record is JSON: no newline inside), in binary COPY (the
+# text as it is: no escaping there, no unescaping here).  Measured at 100k records of ~3.9 kB
+# (bench/consumers.py, perf): the server's work is ~27 µs a record whatever the SQL (escape_json
+# of the body alone a quarter; row_to_json, to_json and json_build_object cost the same, and the
+# views' joins ~1 µs), and one COPY row a record cost this side ~24 µs more (psycopg's work, the
+# unescaping and a decode a row), spans ~6 µs.  The server's JSON is the limit, so with
+# ``helpers`` (further connections, as ``pg_dump -j``) connection k makes spans k, k + jobs, …
+# on the first connection's snapshot, and this side writes them out in order.
+SPAN = 256  # ~1 MB a span at 3.9 kB a record (a span's records are held on both sides)
+_SPANS = """
+SELECT b.lo, c.n, c.records
+FROM generate_series(%(first)s::bigint, %(last)s::bigint - 1, %(step)s::bigint) AS b(lo)
+CROSS JOIN LATERAL (SELECT count(*) AS n, string_agg(r.record, E'\\n' ORDER BY r.seq) AS records
+                    FROM ({records}) AS r) AS c
+"""
+_SPAN_HI = "least(b.lo + %(span)s::bigint, %(last)s)"
+QUEUE = 2  # spans a helper's reader may hold ahead of the writer
+
+# The planner prices a record at a few bytes and a span's rows at a guess: it would sort the
+# records (on disk: 390 MB at 100k rows, bench/consumers.py), or hash-join a span's rows with all
+# of stories, or start parallel workers for each span.  Each span is an index range scan, a
+# nested loop to the story and a merge of the two views' streams, aggregated as it comes.
+_PLAN = ("SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), "
+         "set_config('enable_mergejoin', 'off', true), set_config('max_parallel_workers_per_gather', '0', true), "
+         "set_config('TimeZone', %s, true)")
+
+
+def connections_for(after: int, last: int, jobs: int, span: int | None = None) -> int:
+    """How many of ``jobs`` connections the changes after ``after`` up to ``last`` can use: one a
+    span, at most (a small catch-up is one connection's work)."""
+    span = span or SPAN
+    return max(1, min(jobs, -(-(last - after) // span)))
 
 
 class Changes:
@@ -88,64 +119,123 @@ class Changes:
     Use as ``async with changes_after(conn, after) as changes:`` then ``async for record in
     changes``; ``changes.last_seq`` is the snapshot's high-water mark (the next ``after``).
     A record is the JSON object of a view row with ``kind`` first (timestamps ISO 8601 in
-    Asia/Shanghai), as text with ``as_json``, else parsed into a dict.  The connection must not be inside a transaction.
+    Asia/Shanghai), as text with ``as_json``, else parsed into a dict.  :meth:`chunks` gives the
+    same records as UTF-8 JSON Lines in pieces (what ``export`` writes).  The connections must
+    not be inside a transaction; ``helpers`` are further connections to the same database that
+    make part of the records (each keeps a transaction open on the same snapshot meanwhile).
     """
 
     def __init__(self, conn: psycopg.AsyncConnection, after: int, *, revisions: bool = False,
-                 filters: Filters | None = None, as_json: bool = False, itersize: int = ITERSIZE):
+                 filters: Filters | None = None, as_json: bool = False,
+                 helpers: Sequence[psycopg.AsyncConnection] = (), span: int | None = None):
         if after < 0:
             raise ValueError("after must be a change_seq (0 or more)")
-        self.conn = conn
+        span = SPAN if span is None else span
+        if span < 1:
+            raise ValueError("span must be 1 or more")
+        self.conns = [conn, *helpers]
         self.after = int(after)
         self.kinds = ["article", "revision"] if revisions else ["article"]
         self.filters = filters or Filters()
         self.as_json = as_json
-        self.itersize = itersize
+        self.span = int(span)
         self.last_seq = self.after
-        self._transaction = None
+        self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> "Changes":
         params = self.filters.params()
-        self._transaction = self.conn.transaction()
-        await self._transaction.__aenter__()
-        try:
-            await self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            await self.conn.execute("SELECT set_config('TimeZone', %s, true)", (TIME_ZONE,))
-            await self.conn.execute(_NO_SORT)
-            row = await (await self.conn.execute(_HIGH_WATER, {"after": self.after})).fetchone()
+        first = self.conns[0]
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(first.transaction())
+            await first.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            await first.execute(_PLAN, (TIME_ZONE,))
+            row = await (await first.execute(_HIGH_WATER, {"after": self.after})).fetchone()
             self.last_seq = int(row[0])
             self._params = {**params, "after": self.after, "last": self.last_seq}
-        except BaseException as exc:
-            await self._transaction.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
+            self.conns = self.conns[:connections_for(self.after, self.last_seq, len(self.conns), self.span)]
+            if len(self.conns) > 1:
+                snapshot = (await (await first.execute("SELECT pg_export_snapshot()")).fetchone())[0]
+                for conn in self.conns[1:]:
+                    await stack.enter_async_context(conn.transaction())
+                    await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    await conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+                    await conn.execute(_PLAN, (TIME_ZONE,))
+            self._stack = stack.pop_all()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self._transaction.__aexit__(*exc)
+        await self._stack.__aexit__(*exc)
+
+    async def chunks(self) -> AsyncIterator[tuple[int, bytes]]:
+        """``(n, text)``: ``n`` records in change order as UTF-8 JSON, one a line (no newline after
+        the last), pieces in order; streamed with ``COPY … TO STDOUT``, so the server makes records
+        while this side writes them."""
+        if self.last_seq == self.after:
+            return
+        jobs = len(self.conns)
+        query = f"COPY ({_SPANS.format(records=_records(self.kinds, 'b.lo', _SPAN_HI))}) TO STDOUT (FORMAT binary)"
+        span = self.span
+
+        async def spans(k: int) -> AsyncIterator[tuple[int, int, bytes | None]]:
+            params = {**self._params, "first": self.after + k * span, "step": jobs * span, "span": span}
+            async with self.conns[k].cursor().copy(query, params) as copy:
+                copy.set_types(["int8", "int8", "bytea"])
+                async for row in copy.rows():
+                    yield row
+
+        if jobs == 1:
+            streams = [spans(0)]
+        else:
+            streams = [_read_ahead(spans(k), QUEUE) for k in range(jobs)]
+        async with contextlib.AsyncExitStack() as stack:
+            for stream in streams:
+                stack.push_async_callback(stream.aclose)
+            for lo in range(self.after, self.last_seq, span):
+                k = (lo - self.after) // span % jobs
+                row = await anext(streams[k], None)
+                if row is None or row[0] != lo:  # each connection's spans come in the order asked
+                    raise RuntimeError(f"change feed: span {lo} came as {row and row[0]} (connection {k})")
+                if row[1]:
+                    yield row[1], row[2]
+            for k, stream in enumerate(streams):  # read to the end: each COPY ends as it should
+                if (row := await anext(stream, None)) is not None:
+                    raise RuntimeError(f"change feed: span {row[0]} after the last (connection {k})")
 
     async def __aiter__(self) -> AsyncIterator[Any]:
-        """The records, streamed with ``COPY … TO STDOUT``: the server makes rows while this side
-        writes them (a cursor's round trips would leave one side idle)."""
-        if self.last_seq == self.after:
-            return
-        async with self.conn.cursor().copy(f"COPY (SELECT u.record FROM ({_query(self.kinds)}) AS u) TO STDOUT",
-                                           self._params) as copy:
-            async for data in copy:
-                # one row a message; JSON holds no control character, so COPY's text format only
-                # doubled its backslashes
-                line = bytes(data)[:-1].replace(b"\\\\", b"\\").decode()
-                yield line if self.as_json else json.loads(line)
+        async with contextlib.aclosing(self.chunks()) as chunks:  # a reader that stops ends the COPYs now
+            async for _, text in chunks:
+                for line in text.split(b"\n"):
+                    yield line.decode() if self.as_json else json.loads(line)
 
-    async def fetch(self) -> AsyncIterator[Any]:
-        """The same records through a server-side cursor (:data:`ITERSIZE` rows a round trip):
-        the way before COPY, kept for bench/consumers.py's comparison."""
-        if self.last_seq == self.after:
-            return
-        async with self.conn.cursor(name="lcn_changes") as cur:
-            cur.itersize = self.itersize
-            await cur.execute(_query(self.kinds), self._params)
-            async for _, record in cur:
-                yield record if self.as_json else json.loads(record)
+
+async def _read_ahead(rows: AsyncIterator, depth: int) -> AsyncIterator:
+    """``rows`` read by a task of its own, up to ``depth`` ahead of the reader (so another
+    connection's server keeps making rows while this one's are written)."""
+    queue: asyncio.Queue = asyncio.Queue(depth)
+    done = object()
+
+    async def pump() -> None:
+        try:
+            async for row in rows:
+                await queue.put(row)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            await queue.put(done)  # the reader is still reading: it meets the end, then the error
+            raise
+        await queue.put(done)
+
+    task = asyncio.create_task(pump())
+    try:
+        while (row := await queue.get()) is not done:
+            yield row
+        await task  # its exception, if it ended with one
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await rows.aclose()
 
 
 def changes_after(conn: psycopg.AsyncConnection, after: int, **options) -> Changes:

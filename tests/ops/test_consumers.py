@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from liaocheng_news.db import feed
 from liaocheng_news.ops import consumers
 from tests.db.test_feed import _with_archive, story_article
 from tests.helpers import article, run
@@ -71,6 +72,8 @@ def test_search_prints_ranked_results_with_snippets(archive, capsys):
     (("export", "--after", "-1"), "--after"),
     (("export", "--published-since", "yesterday"), "--published-since"),
     (("export", "--after", "0", "--stories"), "--stories"),
+    (("export", "--after", "0", "--jobs", "0"), "--jobs"),
+    (("export", "--after", "0", "--jobs", "5"), "--jobs"),
 ])
 def test_bad_options_exit_64_with_one_line(archive, capsys, argv, message):
     code, out = _cli(archive, *argv)
@@ -96,6 +99,20 @@ def test_export_after_streams_changes_in_order_and_resumes_exactly(archive, caps
         ("revision", revised.url), ("article", revised.url), ("article", story_article(3).url)]
     assert [r["change_seq"] for r in again] == sorted(r["change_seq"] for r in again)
     assert all(r["change_seq"] > last for r in again)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_on_one_to_four_connections_writes_the_same(archive, capsys, monkeypatch, fmt):
+    _store(archive, [story_article(i) for i in range(7)])
+    _store(archive, [story_article(i, subtitle="更正") for i in (1, 4)])
+    monkeypatch.setattr(feed, "SPAN", 1)  # a span a change number: every connection makes some
+    outputs = {jobs: _cli(archive, "export", "--after", "0", "--revisions", "--format", fmt, "--jobs", str(jobs))
+               for jobs in (1, 2, 4)}
+    code, out = outputs[1]
+    records = list(csv.DictReader(io.StringIO(out))) if fmt == "csv" else [json.loads(r) for r in out.splitlines()]
+    assert code == 0 and [r["kind"] for r in records].count("revision") == 2 and len(records) == 9
+    assert outputs[2] == outputs[4] == outputs[1]
+    assert capsys.readouterr().err.count("exported 9 records") == 3
 
 
 def test_seq_file_keeps_a_consumers_place(archive, capsys, tmp_path):
