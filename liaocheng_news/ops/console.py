@@ -41,7 +41,8 @@ LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 # the control codes rich's Text drops from what it prints (bell, backspace, VT, FF, CR)
 _CONTROL_CODES = dict.fromkeys((7, 8, 11, 12, 13))
-_EMOJI_CODE = re.compile(r":\S+:")  # what may be one of rich's :emoji: codes
+# what may be one of rich's :emoji: codes (the characters of its names; a URL's "://…:" is none)
+_EMOJI_CODE = re.compile(r"(?i):[!#&()*+.\-0-9_a-z\u00e3\u00e5\u00e7\u00e9\u00ed\u00f4\u2019]+:")
 
 
 class PlainConsole:

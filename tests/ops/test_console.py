@@ -10,7 +10,7 @@ from rich.console import Console
 
 from liaocheng_news.ops.console import PlainConsole, stderr_console
 
-LINES = ["progress lcxw: pages 12  articles 10", "tab\there  x", "cr\rret", "bell\x07", "emoji :cd: x",
+LINES = ["progress lcxw: pages 12  articles 10", "tab\there  x", "cr\rret", "bell\x07", "emoji :cd: x", "upper :CD: and :thumbs_up-text:", "lcxw: pass at https://www.lcxw.cn/a.html): 3",
          "[bold]not markup[/bold]", "trailing   ", "long " * 50, "中文 行 ■本报记者", "esc \x1b[31mred", "", "a\nb"]
 
 
