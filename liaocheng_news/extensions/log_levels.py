@@ -29,8 +29,10 @@ def _loggers() -> list[logging.Logger]:
 
 def lowest_handled_level() -> int:
     """The lowest level any handler of any logger takes (NOTSET when one takes every record, or
-    when there is no handler at all: Python's last resort then decides)."""
-    levels = [handler.level for logger in _loggers() for handler in logger.handlers]
+    when there is no handler at all: Python's last resort then decides).  A NullHandler (a
+    library's, charset_normalizer's) takes nothing."""
+    levels = [handler.level for logger in _loggers() for handler in logger.handlers
+              if not isinstance(handler, logging.NullHandler)]
     return min(levels) if levels else logging.NOTSET
 
 

@@ -101,3 +101,17 @@ def test_the_extension_settles_when_the_engine_starts_and_restores_when_it_stops
 def test_off_with_its_setting():
     with pytest.raises(NotConfigured):
         LogLevels.from_crawler(project_crawler(Lcxw, LOG_LEVELS_SETTLED=False))
+
+
+def test_a_library_s_null_handler_takes_nothing():
+    kept = Kept(logging.WARNING)
+    library = logging.getLogger("charset_normalizer")
+    null = logging.NullHandler()
+    with only(kept):
+        library.addHandler(null)  # what charset_normalizer does on import
+        try:
+            assert lowest_handled_level() == logging.WARNING
+            settle()
+            assert not logging.getLogger("scrapy.core.scraper").isEnabledFor(logging.DEBUG)
+        finally:
+            library.removeHandler(null)
