@@ -250,26 +250,28 @@ def element_hints(element: HtmlElement, top: HtmlElement | None = None) -> tuple
     return centered, caption
 
 
-def blocks_of(element: HtmlElement, skip: Collection[HtmlElement] = ()) -> list[Block]:
-    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs.
+class _BlockWalker:
+    """One walk of :func:`blocks_of` (a class, not nested functions: a recursive closure refers to
+    itself through its cell, and that cycle kept each page's whole tree, through the elements it
+    holds, alive until the garbage collector's next pass)."""
 
-    The elements in ``skip`` (its chrome: :func:`chrome_elements`) are read as if they were not
-    there: their text is left out, the text after them (a tail with more than blanks) kept, and
-    nothing above ``element`` hints at captions, as when reading a copy of ``element`` without them.
-    """
-    blocks: list[Block] = []
-    buffer: list[str] = []
-    owner: list[HtmlElement] = [element]
+    def __init__(self, element: HtmlElement, skip: Collection[HtmlElement]) -> None:
+        self.element = element
+        self.skip = skip
+        self.blocks: list[Block] = []
+        self.buffer: list[str] = []
+        self.owner: list[HtmlElement] = [element]
 
-    def flush() -> None:
-        text = clean_space("".join(buffer))
-        buffer.clear()
+    def flush(self) -> None:
+        text = clean_space("".join(self.buffer))
+        self.buffer.clear()
         if text:
-            centered, caption = element_hints(owner[-1], element)
-            blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
+            centered, caption = element_hints(self.owner[-1], self.element)
+            self.blocks.append(Block("text", text=text, centered=centered, caption_hint=caption))
 
-    def walk(node: HtmlElement) -> None:
-        if node in skip:
+    def walk(self, node: HtmlElement) -> None:
+        buffer = self.buffer
+        if node in self.skip:
             if node.tail and node.tail.strip():
                 buffer.append(node.tail)
             return
@@ -284,33 +286,42 @@ def blocks_of(element: HtmlElement, skip: Collection[HtmlElement] = ()) -> list[
                 buffer.append(node.tail)
             return
         if tag == "br":
-            flush()
+            self.flush()
         elif tag == "img":
-            flush()
+            self.flush()
             src = ""
             for attribute in ("data-original", "data-src", "data-lazy-src", "src"):
                 if node.get(attribute):
                     src = node.get(attribute)
                     break
-            blocks.append(Block("image", src=src, alt=clean_space(node.get("alt") or node.get("title") or "")))
+            self.blocks.append(Block("image", src=src, alt=clean_space(node.get("alt") or node.get("title") or "")))
         else:
             is_block = tag in _BLOCK_TAGS
             if is_block:
-                flush()
-                owner.append(node)
+                self.flush()
+                self.owner.append(node)
             if node.text:
                 buffer.append(node.text)
             for child in node:
-                walk(child)
+                self.walk(child)
             if is_block:
-                flush()
-                owner.pop()
+                self.flush()
+                self.owner.pop()
         if node.tail:
             buffer.append(node.tail)
 
-    walk(element)
-    flush()
-    return blocks
+
+def blocks_of(element: HtmlElement, skip: Collection[HtmlElement] = ()) -> list[Block]:
+    """Paragraph and image blocks of an element: block tags and ``<br>`` end paragraphs.
+
+    The elements in ``skip`` (its chrome: :func:`chrome_elements`) are read as if they were not
+    there: their text is left out, the text after them (a tail with more than blanks) kept, and
+    nothing above ``element`` hints at captions, as when reading a copy of ``element`` without them.
+    """
+    walker = _BlockWalker(element, skip)
+    walker.walk(element)
+    walker.flush()
+    return walker.blocks
 
 
 def tostring(element: HtmlElement) -> str:
