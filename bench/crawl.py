@@ -464,7 +464,8 @@ def report(pages: int, lists: int, rounds: int, runs: dict[str, list[Run]], prof
         rs = runs[f"{kind}: list pages"]
         print(f"  {kind} spider reading them: {median([r.wall for r in rs]):.2f} s wall, "
               f"{median([r.cpu for r in rs]):.2f} s CPU; no-change / it, wall: "
-              f"{paired(runs, 'no-change', f'{kind}: list pages', lambda r: r.wall)}; target ≤ 1.2")
+              f"{paired(runs, 'no-change', f'{kind}: list pages', lambda r: r.wall)}; target ≤ 1.2; CPU: "
+              f"{paired(runs, 'no-change', f'{kind}: list pages', lambda r: r.cpu)}")
     if profile:
         whole = sum(profile.values())
         crawl_ms = median([1000 * r.crawl_cpu / max(1, r.count) for r in runs["pipeline"]])

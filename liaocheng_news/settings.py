@@ -79,6 +79,13 @@ EXTENSIONS_BASE = {name: order for name, order in _scrapy.EXTENSIONS_BASE.items(
 # and collect the youngest objects every this many allocations (Python's default: 700)
 GC_FREEZE = True
 GC_GEN0_THRESHOLD = 10_000
+# extensions.log_levels: when the engine starts, loggers set below every handler's level (the root,
+# Scrapy's DEBUG) are raised to the lowest one, so records no handler takes are never made
+LOG_LEVELS_SETTLED = True
+EXTENSIONS = {**EXTENSIONS, "liaocheng_news.extensions.log_levels.LogLevels": 950}
+# Scrapy: its in-memory stats collector without the per-call cost of its spider-argument wrapper
+# (extensions.stats: ≈ 4 µs a stats call, ≈ 50 calls an article)
+STATS_CLASS = "liaocheng_news.extensions.stats.FastStatsCollector"
 # Scrapy's LogStats: seconds between progress lines
 LOGSTATS_INTERVAL = 60.0
 

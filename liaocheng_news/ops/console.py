@@ -4,7 +4,8 @@ By default a crawl or an import shows
 
 * one live progress line per spider (pages, articles, stored, errors, elapsed) on a terminal,
   drawn with ``rich``; when stderr is not a terminal (cron, a pipe, a test), a plain progress
-  line per spider that moved every ``PROGRESS_INTERVAL`` seconds;
+  line per spider that moved every ``PROGRESS_INTERVAL`` seconds (``rich`` is then not even
+  imported: :class:`PlainConsole` writes the lines, as rich would, for ≈ 0.06 s less CPU a run);
 * one line per distinct kind of failure (DNS lookup failed, connection refused, HTTP 404, a
   dropped page …: the first of each kind, with its spider), not a traceback per request
   (:class:`FailureDigest`), and at the end one line counting them;
@@ -27,16 +28,59 @@ from collections import Counter
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
 from liaocheng_news.outcomes import error_count
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
+# the control codes rich's Text drops from what it prints (bell, backspace, VT, FF, CR)
+_CONTROL_CODES = dict.fromkeys((7, 8, 11, 12, 13))
+# what may be one of rich's :emoji: codes (the characters of its names; a URL's "://…:" is none)
+_EMOJI_CODE = re.compile(r"(?i):[!#&()*+.\-0-9_a-z\u00e3\u00e5\u00e7\u00e9\u00ed\u00f4\u2019]+:")
 
-def stderr_console() -> Console:
+
+class PlainConsole:
+    """Lines on stderr when it is not a terminal: what ``rich``'s console prints there (soft-wrapped
+    text, no markup, no highlighting, no control codes, tabs expanded, ``:emoji:`` codes replaced),
+    without importing rich unless a line holds something like an emoji code."""
+
+    is_terminal = False
+
+    def print(self, text: object = "", markup: bool = False, highlight: bool = False) -> None:
+        line = str(text)
+        if _EMOJI_CODE.search(line):
+            from rich._emoji_replace import _emoji_replace
+
+            line = _emoji_replace(line)
+        sys.stderr.write(line.translate(_CONTROL_CODES).expandtabs(8) + "\n")
+        sys.stderr.flush()
+
+
+def _terminal() -> bool:
+    """Whether rich would take stderr for a terminal (its TTY_COMPATIBLE and FORCE_COLOR first)."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    if os.environ.get("FORCE_COLOR") is not None:
+        return os.environ["FORCE_COLOR"] != ""
+    try:
+        return sys.stderr.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def stderr_console() -> "Console | PlainConsole":
+    """rich's console on a terminal (live progress lines and bars), plain lines otherwise."""
+    if not _terminal():
+        return PlainConsole()
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -105,7 +149,7 @@ def _spider_of(record: logging.LogRecord) -> str | None:
 class FailureDigest(logging.Handler):
     """Warnings and errors for the console: the first record of each kind as one line, the rest counted."""
 
-    def __init__(self, console: Console, log_path: Path | None, level: int = logging.WARNING):
+    def __init__(self, console: "Console | PlainConsole", log_path: Path | None, level: int = logging.WARNING):
         super().__init__(level)
         self.console = console
         self.log_path = log_path
@@ -150,7 +194,7 @@ class _Plain(logging.Formatter):
 class Screen:
     """This command's console: its logging handlers, its progress, its closing lines."""
 
-    def __init__(self, console: Console, digest: FailureDigest | None, log_path: Path | None):
+    def __init__(self, console: "Console | PlainConsole", digest: FailureDigest | None, log_path: Path | None):
         self.console = console
         self.digest = digest
         self.log_path = log_path
@@ -237,6 +281,8 @@ class CrawlProgress:
         from twisted.internet import task
 
         if self.live:
+            from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
             self._progress = Progress(TextColumn("{task.description:<16}"), TextColumn("{task.fields[figures]}"),
                                       TimeElapsedColumn(), console=self.screen.console, transient=True)
             for crawler in self.crawlers:
@@ -269,12 +315,14 @@ class CrawlProgress:
 class ReadProgress:
     """Progress of reading a long input (``normalize``): a bar on a terminal, plain lines otherwise."""
 
-    def __init__(self, console: Console, total: int, label: str, interval: float):
+    def __init__(self, console: "Console | PlainConsole", total: int, label: str, interval: float):
         self.console, self.total, self.label, self.interval = console, total, label, interval
         self.done = 0
         self._next = time.monotonic() + interval
         self._bar = None
         if console.is_terminal and total:
+            from rich.progress import Progress
+
             self._bar = Progress(console=console, transient=True)
             self._task = self._bar.add_task(label, total=total)
             self._bar.start()

@@ -144,10 +144,14 @@ class ListPage:
     next_page: str | None = None
 
 
+_CRUMB_LABEL = re.compile(r"^.*?(您的位置|当前位置|您现在的位置|所在位置|位置)\s*[:：]")
+_CRUMB_SEPARATOR = re.compile(r"\s*(?:>|›|»|＞|→|/)\s*")
+
+
 def breadcrumb_parts(text: str) -> list[str]:
     """``您的位置:首页>要闻 > 社会 >`` -> ``["要闻", "社会"]`` (home, 正文 and the label dropped)."""
-    text = re.sub(r"^.*?(您的位置|当前位置|您现在的位置|所在位置|位置)\s*[:：]", "", clean_space(text))
-    parts = [clean_space(part) for part in re.split(r"\s*(?:>|›|»|＞|→|/)\s*", text)]
+    text = _CRUMB_LABEL.sub("", clean_space(text))
+    parts = [clean_space(part) for part in _CRUMB_SEPARATOR.split(text)]
     return [part for part in parts if part and part not in ("首页", "首頁", "主页", "正文", "正文内容")]
 
 

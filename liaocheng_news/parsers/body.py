@@ -23,6 +23,7 @@ __all__ = ["BodyParts", "IMAGE_NOISE", "is_byline_line", "read_blocks"]
 _LEADING_MARKS = "■□●◆▲★◎·•（(【[ 　"
 _TRAILING_MARKS = "）)】] 　"
 IMAGE_NOISE = re.compile(r"share|qrcode|ewm|erweima|logo|icon|blank\.gif|spacer|loading|arrow|btn", re.I)
+_PICTURE_LABEL = re.compile(r"[图圖文摄攝][/／:：]")  # 图/资料图: a byline line with no name
 _FILENAME = re.compile(r"\.(jpe?g|png|gif|webp|bmp)$|^(img|image|pic|photo|dsc|微信图片)[_\d-]*$", re.I)
 
 
@@ -33,7 +34,7 @@ def is_byline_line(text: str) -> bool:
         return False
     fields = parse_byline(core)
     named = any(fields[key] for key in ("authors", "editor", "reviewer", "photographers", "source", "published_at"))
-    return named or bool(re.match(r"^[图圖文摄攝][/／:：]", core))
+    return named or bool(_PICTURE_LABEL.match(core))
 
 
 @dataclass

@@ -189,6 +189,16 @@ def _is_prose_paragraph(element: HtmlElement, entry: _Stats | None) -> bool:
     )
 
 
+def _depth(element: HtmlElement, known: dict[HtmlElement, int]) -> int:
+    """How deep ``element`` is in its tree, remembered in ``known`` for it and its ancestors (a
+    module function: a recursive closure refers to itself and, through the elements it remembers,
+    kept the page's tree alive until the garbage collector's next pass)."""
+    if element not in known:
+        parent = element.getparent()
+        known[element] = 0 if parent is None else _depth(parent, known) + 1
+    return known[element]
+
+
 def choose_containers(runs: list[Run]) -> tuple[list[HtmlElement], dict[HtmlElement, float]]:
     """The article's container(s), in page order, and every scored element's final score.
 
@@ -223,15 +233,8 @@ def choose_containers(runs: list[Run]) -> tuple[list[HtmlElement], dict[HtmlElem
         final[element] = entry.score * (1.0 - link_density) * _class_weight(element)
     if not final:
         return [], final
-    depth = {}
-
-    def depth_of(element: HtmlElement) -> int:
-        if element not in depth:
-            parent = element.getparent()
-            depth[element] = 0 if parent is None else depth_of(parent) + 1
-        return depth[element]
-
-    best = max(final, key=lambda e: (final[e], depth_of(e)))
+    depth: dict[HtmlElement, int] = {}
+    best = max(final, key=lambda e: (final[e], _depth(e, depth)))
     if final[best] <= 0:
         return [], final
     top = final[best]

@@ -220,6 +220,10 @@ _NAME_SLOT_END = re.compile(r"发自|發自|\S*报道|\S*報道")
 # a person's name: two to four characters (more only with the · of transliterated names)
 _PERSON = LazyPattern(r"[" + _CJK + r"]{2,4}|[" + _CJK + r"]+[·•][" + _CJK + r"·•]+|[A-Za-z][A-Za-z _.-]*")
 _PEOPLE_ROLES = frozenset({"reporter", "correspondent"})
+_NAME_SEPARATORS = re.compile(r"[、,，;；/／&＆]+")
+_ONE_HANZI = re.compile(f"[{_CJK}]")
+_NAME_REST = re.compile(f"[{_CJK}]{{1,2}}")  # what a padded name's first character joins
+_YEAR = re.compile(r"\d{4}")
 
 
 def split_names(value: str | None) -> list[str]:
@@ -229,13 +233,13 @@ def split_names(value: str | None) -> list[str]:
     ``"李明、王 芳"`` -> ``["李明", "王芳"]``.  Placeholders such as 资料图 are dropped.
     """
     names: list[str] = []
-    for chunk in re.split(r"[、,，;；/／&＆]+", value or ""):
+    for chunk in _NAME_SEPARATORS.split(value or ""):
         tokens = [t.strip(_BULLETS) for t in _SPACES.split(chunk.strip()) if t.strip(_BULLETS)]
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            single = re.fullmatch(f"[{_CJK}]", token)
-            if single and i + 1 < len(tokens) and re.fullmatch(f"[{_CJK}]{{1,2}}", tokens[i + 1]):
+            single = _ONE_HANZI.fullmatch(token)
+            if single and i + 1 < len(tokens) and _NAME_REST.fullmatch(tokens[i + 1]):
                 token += tokens[i + 1]  # 刘 飞 / 欧阳 娜 (a padded name)
                 i += 1
             i += 1
@@ -323,7 +327,7 @@ def parse_byline(text: str | None) -> dict[str, Any]:
         if role == "source":
             token = clean_space(raw).split(" ")[0] if clean_space(raw) else ""
             token = _GLUED_DATE.split(token, 1)[0].strip(_BULLETS)  # 聊城日报2019-04-16
-            if token and not re.match(r"\d{4}", token) and result["source"] is None:
+            if token and not _YEAR.match(token) and result["source"] is None:
                 result["source"] = token
             if result["published_at"] is None:  # the 来源 line carries the date (before or after)
                 line_start = text.rfind("\n", 0, match.start()) + 1
@@ -403,7 +407,7 @@ def label_finder(fields: Collection[str]) -> re.Pattern[str]:
         re.escape(label) + (r"\s*[:：/／]" if label in _SINGLE else "") for label in minimal))
 
 
-_OUTLET_NAME = re.compile(r"[" + _CJK + r"·•]{2,12}")
+_OUTLET_NAME = LazyPattern(r"[" + _CJK + r"·•]{2,12}")  # compiled with the first byline (≈ 1.5 ms)
 
 
 def starts_with_byline_label(text: str | None) -> bool:
