@@ -339,8 +339,8 @@ def measure_portals(url: str) -> float:
 
 
 # --- write cost -----------------------------------------------------------------------------------------
-async def _nothing(*_args) -> None:
-    return None
+async def _nothing(*_args) -> int:
+    return 0  # no search keys written
 
 
 # how each variant's store runs: without search calls (base: the store before 0004), without
