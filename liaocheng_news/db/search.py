@@ -142,13 +142,15 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
 
 # The index's upkeep.  New keys go to the GIN index's pending list (fastupdate), which a search
 # reads in full; an insert that finds the list over gin_pending_list_limit (4 MB) merges it into
-# the index inside its own transaction.  The store merges it after its commit instead, once the
-# keys it wrote since its last merge reach MERGE_KEYS (about 2 MB of the list: 20 bytes a key),
-# and an archive that wrote merges what is left when it closes, so a finished crawl leaves no
-# pending list.  The merge costs the same per key at any size from ~200 articles up (~0.5 us a
-# key, most of it PostgreSQL's in-memory sort of the keys), while each MB left pending slows a
-# search by ~2-3 ms (docs/performance.md, "The search index's upkeep").
-MERGE_KEYS = 100_000
+# the index inside its own transaction, holding the store's locks.  The store merges it after its
+# commit instead, once the keys it wrote since its last merge reach MERGE_KEYS (just under what
+# 4 MB of the list holds: 20 bytes a key), and an archive that wrote merges what is left when it
+# closes, so a finished crawl leaves no pending list.  A merge costs less per key the more keys
+# it takes, down to ~0.5 us a key from ~200 articles up (most of it PostgreSQL's in-memory sort
+# of the keys), while each MB left pending slows a search by ~1-3 ms: a longer list (a larger
+# limit) would save little and slow searches during crawls (docs/performance.md, "The search
+# index's upkeep").
+MERGE_KEYS = 180_000
 _MERGE = "SELECT gin_clean_pending_list('article_search_tokens'::regclass)"
 
 
