@@ -217,8 +217,9 @@ class Archive:
                     for i in pending:
                         first.setdefault(articles[i].url, i)
                     rows = sorted(first.values())
-                    written, keys = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now)
-                    self._unmerged += keys
+                    keys: list[int] = []
+                    written = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now, keys)
+                    self._unmerged += sum(keys)
                     for i, result in zip(rows, written, strict=True):
                         results[i] = result
                     pending = [i for i in pending if first[articles[i].url] != i]
@@ -229,11 +230,12 @@ class Archive:
         return results  # type: ignore[return-value]
 
     @staticmethod
-    async def _store_distinct(conn, articles: Sequence[Article], run_id, now) -> tuple[list[StoreResult], int]:
+    async def _store_distinct(conn, articles: Sequence[Article], run_id, now,
+                              keys: list[int] | None = None) -> list[StoreResult]:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
-        once, with its story id, in one pipeline with the stories' own writes.  Also returns how
-        many search keys it wrote."""
+        once, with its story id, in one pipeline with the stories' own writes.  ``keys`` gets how
+        many search keys were written."""
         from liaocheng_news.db import search, stories  # with the first write: a crawl that finds nothing new needs no sketches
 
         cur = conn.cursor(row_factory=dict_row)
@@ -268,7 +270,7 @@ class Archive:
                     [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
                      a.fetched_at or now, a.fetched_at or now, now] for a in new])
             # consumers (0004): the search documents of the new and revised rows
-            keys = await search.write(wcur, [where[a.url][2] for a in placed], placed)
+            document_keys = await search.write(wcur, [where[a.url][2] for a in placed], placed)
             await stories.finish(conn, planned)
         results = []
         for a in articles:
@@ -278,7 +280,9 @@ class Archive:
                                            p.created, p.merged))
             else:
                 results.append(StoreResult(a.url, old[a.url]["id"], "unchanged", old[a.url]["story_id"]))
-        return results, keys
+        if keys is not None:
+            keys.append(document_keys)
+        return results
 
     # -- incremental crawling -----------------------------------------------------------------
     async def known_urls(self, urls: Iterable[str]) -> dict[str, dict[str, datetime | None]]:
