@@ -410,9 +410,6 @@ class Writes:
         return b
 
 
-MERGE = "SELECT gin_clean_pending_list('article_search_tokens'::regclass)"
-
-
 async def write_cost(urls: dict[str, str], writes: Writes) -> dict[str, dict]:
     archives = {name: await Archive.open(url, min_size=1, max_size=1) for name, url in urls.items()}
     pids = {}
@@ -428,7 +425,7 @@ async def write_cost(urls: dict[str, str], writes: Writes) -> dict[str, dict]:
                     await a.store(writes.prefill[i:i + 50])
             if name == "full":
                 async with a.pool.connection() as conn:
-                    await conn.execute(MERGE)
+                    await search.merge(conn)
         for r, batches in enumerate(writes.rounds):
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
@@ -450,7 +447,7 @@ async def write_cost(urls: dict[str, str], writes: Writes) -> dict[str, dict]:
             t = totals[name]
             s0, w0 = _server_cpu(pids[name]), time.perf_counter()
             async with archives[name].pool.connection() as conn:
-                await conn.execute(MERGE)
+                await search.merge(conn)
             merge_wall, merge_cpu = time.perf_counter() - w0, _server_cpu(pids[name]) - s0
             for key, value in (("wall", merge_wall), ("server", merge_cpu), ("merge_wall", merge_wall),
                                ("merge_cpu", merge_cpu)):

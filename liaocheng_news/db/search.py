@@ -5,7 +5,8 @@ Migration 0004 indexes each article's text as a sorted array of 32-bit integer k
 The SQL function ``api.search_document(title, subtitle, body)`` makes the same array (a
 trigger fills the row for writers other than the store, and the migration for older rows);
 this module makes it with numpy in a fraction of the time, so the store writes it
-(:func:`claim`, :func:`write`) and keeps the index's pending list short (:func:`merge`).  A test holds the two equal on random text.
+(:func:`claim`, :func:`write`) and keeps the index's pending list short (:func:`merge`).  A test
+holds the two equal on random text.
 
 Keys (all non-negative ``int4``):
 
