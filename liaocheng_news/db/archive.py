@@ -106,6 +106,7 @@ class Archive:
     def __init__(self, url: str, pool: AsyncConnectionPool):
         self.url = url
         self.pool = pool
+        self._unmerged = 0  # search keys this archive wrote since it last merged the index's pending list
 
     # -- lifecycle ----------------------------------------------------------------------
     @classmethod
@@ -144,7 +145,25 @@ class Archive:
                               timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT"), migrate=migrate)
 
     async def close(self) -> None:
+        if self._unmerged:  # consumers: what this archive left in the search index's pending list
+            try:
+                async with self.pool.connection() as conn:
+                    await self._merge_search(conn)
+            except DATABASE_ERRORS as exc:
+                logger.warning("could not merge the search index's pending list: %s", exc or type(exc).__name__)
         await self.pool.close()
+
+    async def _merge_search(self, conn) -> None:
+        """Merge the search index's pending list (db/search.py): after a store's commit, or at
+        close.  A failure costs only speed (the next merge, or autovacuum, takes the list): it is
+        logged, never raised — the articles are committed."""
+        from liaocheng_news.db import search
+
+        self._unmerged = 0
+        try:
+            await search.merge(conn)
+        except psycopg.Error as exc:
+            logger.warning("could not merge the search index's pending list: %s", exc or type(exc).__name__)
 
     async def __aenter__(self) -> "Archive":
         return self
@@ -198,17 +217,25 @@ class Archive:
                     for i in pending:
                         first.setdefault(articles[i].url, i)
                     rows = sorted(first.values())
-                    written = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now)
+                    keys: list[int] = []
+                    written = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now, keys)
+                    self._unmerged += sum(keys)
                     for i, result in zip(rows, written, strict=True):
                         results[i] = result
                     pending = [i for i in pending if first[articles[i].url] != i]
+            from liaocheng_news.db.search import MERGE_KEYS
+
+            if self._unmerged >= MERGE_KEYS:  # after the commit: no lock held meanwhile
+                await self._merge_search(conn)
         return results  # type: ignore[return-value]
 
     @staticmethod
-    async def _store_distinct(conn, articles: Sequence[Article], run_id, now) -> list[StoreResult]:
+    async def _store_distinct(conn, articles: Sequence[Article], run_id, now,
+                              keys: list[int] | None = None) -> list[StoreResult]:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
-        once, with its story id, in one pipeline with the stories' own writes."""
+        once, with its story id, in one pipeline with the stories' own writes.  ``keys`` gets how
+        many search keys were written."""
         from liaocheng_news.db import search, stories  # with the first write: a crawl that finds nothing new needs no sketches
 
         cur = conn.cursor(row_factory=dict_row)
@@ -243,7 +270,7 @@ class Archive:
                     [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
                      a.fetched_at or now, a.fetched_at or now, now] for a in new])
             # consumers (0004): the search documents of the new and revised rows
-            await search.write(wcur, [where[a.url][2] for a in placed], placed)
+            document_keys = await search.write(wcur, [where[a.url][2] for a in placed], placed)
             await stories.finish(conn, planned)
         results = []
         for a in articles:
@@ -253,6 +280,8 @@ class Archive:
                                            p.created, p.merged))
             else:
                 results.append(StoreResult(a.url, old[a.url]["id"], "unchanged", old[a.url]["story_id"]))
+        if keys is not None:
+            keys.append(document_keys)
         return results
 
     # -- incremental crawling -----------------------------------------------------------------

@@ -5,7 +5,8 @@ Migration 0004 indexes each article's text as a sorted array of 32-bit integer k
 The SQL function ``api.search_document(title, subtitle, body)`` makes the same array (a
 trigger fills the row for writers other than the store, and the migration for older rows);
 this module makes it with numpy in a fraction of the time, so the store writes it
-(:func:`claim`, :func:`write`).  A test holds the two equal on random text.
+(:func:`claim`, :func:`write`) and keeps the index's pending list short (:func:`merge`).  A test
+holds the two equal on random text.
 
 Keys (all non-negative ``int4``):
 
@@ -123,10 +124,11 @@ async def claim(conn: psycopg.AsyncConnection) -> None:
     await conn.execute(_CLAIM)
 
 
-async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence) -> None:
-    """Write the documents of ``articles`` (new or with changed text), stored as rows ``ids``."""
+async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence) -> int:
+    """Write the documents of ``articles`` (new or with changed text), stored as rows ``ids``;
+    returns how many keys they hold (what they add to the index's pending list)."""
     if not articles:
-        return
+        return 0
     keys = [search_keys(a.title, a.subtitle, a.body_text) for a in articles]
     sizes = np.fromiter((k.size for k in keys), dtype=np.int64, count=len(keys))
     hi = np.cumsum(sizes)
@@ -136,3 +138,25 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
     await cur.execute(_UPSERT, {"keys": Keys(np.concatenate(keys)), "ids": bigint_array(ids),
                                 "published": [a.published_at for a in articles],
                                 "lo": bigint_array(hi - sizes + 1), "hi": bigint_array(hi)})
+    return int(hi[-1])
+
+
+# The index's upkeep.  New keys go to the GIN index's pending list (fastupdate), which a search
+# reads in full; an insert that finds the list over gin_pending_list_limit (4 MB) merges it into
+# the index inside its own transaction, holding the store's locks.  The store merges it after its
+# commit instead, once the keys it wrote since its last merge reach MERGE_KEYS (just under what
+# 4 MB of the list holds: 20 bytes a key), and an archive that wrote merges what is left when it
+# closes, so a finished crawl leaves no pending list.  A merge costs less per key the more keys
+# it takes, down to ~0.5 us a key from ~200 articles up (most of it PostgreSQL's in-memory sort
+# of the keys), while each MB left pending slows a search by ~1-3 ms: a longer list (a larger
+# limit) would save little and slow searches during crawls (docs/performance.md, "The search
+# index's upkeep").
+MERGE_KEYS = 180_000
+_MERGE = "SELECT gin_clean_pending_list('article_search_tokens'::regclass)"
+
+
+async def merge(conn: psycopg.AsyncConnection) -> int:
+    """Merge the index's pending list into the index (outside a store's transaction); returns
+    the pages it merged."""
+    cur = await conn.execute(_MERGE)
+    return (await cur.fetchone())[0]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liaocheng_news.db import search
 from liaocheng_news.db.search import BODY_CHARS, HEADLINE, search_keys, word_key
 from liaocheng_news.dedupe.sketch import fingerprint
 from tests.db.test_feed import _with_archive, story_article
@@ -259,3 +260,46 @@ def test_the_snippet_window_is_where_a_folded_term_first_occurs(conn, body, quer
     shown = snippet.replace("«", "").replace("»", "").removeprefix("…").removesuffix("…")
     expected = _snippet_window(body, terms)
     assert shown == re.sub(r"\s*\n\s*", " ", expected)  # lines joined, as the snippet shows them
+
+
+# --- the index's pending list: merged after a store's commit and when the archive closes --------
+def _merge_pending(url) -> int:
+    """Merge the search index's pending list now; how many of its pages held keys (0: none)."""
+    with psycopg.connect(url, autocommit=True) as c:
+        return c.execute("SELECT gin_clean_pending_list('article_search_tokens'::regclass)").fetchone()[0]
+
+
+def test_the_store_merges_the_pending_list_after_its_commit_and_at_close(archive_url, monkeypatch):
+    first, second, third = (story_article(i) for i in (1, 2, 3))
+    for a, word in ((first, "甲子"), (second, "乙丑"), (third, "丙寅")):
+        a.title = f"{word}{a.title}"
+
+    async def go(archive):
+        monkeypatch.setattr(search, "MERGE_KEYS", 10**9)
+        await archive.store([first])  # below the threshold: its keys wait in the pending list
+        left_pending = _merge_pending(archive_url)
+        monkeypatch.setattr(search, "MERGE_KEYS", 1)
+        await archive.store([second])  # over it: merged once the batch is committed
+        merged = _merge_pending(archive_url)
+        monkeypatch.setattr(search, "MERGE_KEYS", 10**9)
+        await archive.store([third])
+        return left_pending, merged
+
+    left_pending, merged = run(_with_archive(archive_url, go))
+    assert left_pending > 0 and merged == 0
+    assert _merge_pending(archive_url) == 0  # closing the archive merged what the last store left
+    for a, word in ((first, "甲子"), (second, "乙丑"), (third, "丙寅")):
+        assert [h[0] for h in _search(archive_url, word)] == [a.url]
+
+
+def test_a_failed_merge_loses_nothing_it_is_logged(archive_url, monkeypatch, caplog):
+    monkeypatch.setattr(search, "MERGE_KEYS", 1)
+    with psycopg.connect(archive_url, autocommit=True) as c:  # the merge names an index that is not there
+        c.execute("ALTER INDEX article_search_tokens RENAME TO article_search_tokens_elsewhere")
+    a = story_article(1)
+    results = _store(archive_url, [a])
+    assert [r.outcome for r in results] == ["new"]
+    assert "could not merge the search index's pending list" in caplog.text
+    with psycopg.connect(archive_url, autocommit=True) as c:
+        c.execute("ALTER INDEX article_search_tokens_elsewhere RENAME TO article_search_tokens")
+    assert [h[0] for h in _search(archive_url, a.title)] == [a.url]
