@@ -66,7 +66,7 @@ import psycopg  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
 
 from liaocheng_news.db.archive import Archive  # noqa: E402
-from liaocheng_news.db.server import embedded_server, stop_embedded  # noqa: E402
+from liaocheng_news.db.server import delete_data, embedded_server, stop_embedded  # noqa: E402
 from liaocheng_news.ops.replay import ReplayServer  # noqa: E402
 
 TEMPLATE = ROOT / "tests" / "fixtures" / "lcxw" / "article-20260122-151679.html"
@@ -425,6 +425,7 @@ def main() -> None:
         if pg is not None:
             pg.cleanup()
             stop_embedded(pg.pgdata)  # by its pid file, should it still run
+            delete_data(work / "pg")  # also a data folder of its own, should root's server user need one
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -18,12 +18,27 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from liaocheng_news.db import migrate as migrations
-from liaocheng_news.db.server import throwaway_server
+from liaocheng_news.db import layout
+from liaocheng_news.db.server import delete_data, stop_embedded, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 TEMPLATE = "lcn_test_template"
 _counter = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_archive_outlives_the_session(tmp_path_factory):
+    """Run by root, an archive whose home the ``pgserver`` user cannot reach (pytest's own folders
+    are 0700) keeps its data in a folder of its own under /var/lib, linked from the home: removing
+    the home does not remove it.  At the session's end, every such archive of a home in the
+    session's folders is stopped (by its pid file) and deleted, as ``db.server.delete_data`` does."""
+    yield
+    base = tmp_path_factory.getbasetemp()
+    for link in base.rglob("pgdata"):
+        if link.is_symlink() and link.resolve().is_relative_to(layout.DEDICATED_ROOT):
+            stop_embedded(link.resolve())
+            delete_data(link.parent)
 
 
 @pytest.fixture(scope="session")
