@@ -15,7 +15,6 @@ once, when this module is first imported.
 from __future__ import annotations
 
 import functools
-
 import re
 from urllib.parse import urlsplit
 

@@ -5,7 +5,7 @@ By default a crawl or an import shows
 * one live progress line per spider (pages, articles, stored, errors, elapsed) on a terminal,
   drawn with ``rich``; when stderr is not a terminal (cron, a pipe, a test), a plain progress
   line per spider that moved every ``PROGRESS_INTERVAL`` seconds (``rich`` is then not even
-  imported: :class:`PlainConsole` writes the lines, as rich would, for ≈ 0.06 s less CPU a run);
+  imported: :class:`PlainConsole` writes the lines as rich would, for ≈ 0.06 s less CPU a run);
 * one line per distinct kind of failure (DNS lookup failed, connection refused, HTTP 404, a
   dropped page …: the first of each kind, with its spider), not a traceback per request
   (:class:`FailureDigest`), and at the end one line counting them;
@@ -41,24 +41,17 @@ LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 # the control codes rich's Text drops from what it prints (bell, backspace, VT, FF, CR)
 _CONTROL_CODES = dict.fromkeys((7, 8, 11, 12, 13))
-# what may be one of rich's :emoji: codes (the characters of its names; a URL's "://…:" is none)
-_EMOJI_CODE = re.compile(r"(?i):[!#&()*+.\-0-9_a-z\u00e3\u00e5\u00e7\u00e9\u00ed\u00f4\u2019]+:")
 
 
 class PlainConsole:
-    """Lines on stderr when it is not a terminal: what ``rich``'s console prints there (soft-wrapped
-    text, no markup, no highlighting, no control codes, tabs expanded, ``:emoji:`` codes replaced),
-    without importing rich unless a line holds something like an emoji code."""
+    """Lines on stderr when it is not a terminal: what :func:`rich_console` prints there (soft-wrapped
+    text, no markup, no highlighting, no emoji codes, no control codes, tabs expanded), without
+    importing rich."""
 
     is_terminal = False
 
     def print(self, text: object = "", markup: bool = False, highlight: bool = False) -> None:
-        line = str(text)
-        if _EMOJI_CODE.search(line):
-            from rich._emoji_replace import _emoji_replace
-
-            line = _emoji_replace(line)
-        sys.stderr.write(line.translate(_CONTROL_CODES).expandtabs(8) + "\n")
+        sys.stderr.write(str(text).translate(_CONTROL_CODES).expandtabs(8) + "\n")
         sys.stderr.flush()
 
 
@@ -75,13 +68,17 @@ def _terminal() -> bool:
         return False
 
 
-def stderr_console() -> "Console | PlainConsole":
-    """rich's console on a terminal (live progress lines and bars), plain lines otherwise."""
-    if not _terminal():
-        return PlainConsole()
+def rich_console() -> "Console":
+    """rich's console on stderr as this project prints with it: no highlighting, no wrapping, and
+    no ``:emoji:`` codes (a failure line that names ``:cd:`` says ``:cd:``)."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def stderr_console() -> "Console | PlainConsole":
+    """rich's console on a terminal (live progress lines and bars), plain lines otherwise."""
+    return rich_console() if _terminal() else PlainConsole()
 
 
 # -- the log file ---------------------------------------------------------------------------------

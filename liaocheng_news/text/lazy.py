@@ -25,9 +25,11 @@ class LazyPattern:
         self.flags_given = flags
 
     def __getattr__(self, name: str) -> Any:  # only for what the instance does not hold yet
-        compiled = re.compile(self.pattern, self.flags_given)
-        for method in _METHODS:
-            setattr(self, method, getattr(compiled, method))
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:  # compiled once; its methods then found on the instance itself
+            compiled = self._compiled = re.compile(self.pattern, self.flags_given)
+            for method in _METHODS:
+                setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
 
     def __repr__(self) -> str:

@@ -6,11 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from rich.console import Console
+from liaocheng_news.ops.console import PlainConsole, rich_console, stderr_console
 
-from liaocheng_news.ops.console import PlainConsole, stderr_console
-
-LINES = ["progress lcxw: pages 12  articles 10", "tab\there  x", "cr\rret", "bell\x07", "emoji :cd: x", "upper :CD: and :thumbs_up-text:", "lcxw: pass at https://www.lcxw.cn/a.html): 3",
+LINES = ["progress lcxw: pages 12  articles 10", "tab\there  x", "cr\rret", "bell\x07", "emoji :cd: x (left as it is)", "upper :CD: and :thumbs_up-text:", "lcxw: pass at https://www.lcxw.cn/a.html): 3",
          "[bold]not markup[/bold]", "trailing   ", "long " * 50, "中文 行 ■本报记者", "esc \x1b[31mred", "", "a\nb"]
 
 
@@ -22,7 +20,7 @@ def test_plain_lines_are_what_rich_prints_off_a_terminal(capsys, monkeypatch):
     for line in LINES:
         console.print(line, markup=False, highlight=False)
     plain = capsys.readouterr().err
-    rich = Console(stderr=True, highlight=False, soft_wrap=True)
+    rich = rich_console()
     for line in LINES:
         rich.print(line, markup=False, highlight=False)
     assert plain == capsys.readouterr().err

@@ -20,3 +20,5 @@ def test_a_lazy_pattern_answers_as_the_compiled_one_after_compiling_at_first_use
     assert lazy.sub("#", TEXT) == compiled.sub("#", TEXT) and lazy.split(TEXT) == compiled.split(TEXT)
     assert lazy.match(TEXT, 1) is None and lazy.fullmatch("来源：x") is not None
     assert lazy.groupindex == compiled.groupindex and lazy.pattern == source and lazy.flags == compiled.flags
+    first = vars(lazy)["_compiled"]
+    assert lazy.groups == compiled.groups and vars(lazy)["_compiled"] is first  # compiled once, not per attribute
