@@ -107,6 +107,7 @@ class Archive:
         self.url = url
         self.pool = pool
         self._unmerged = 0  # search keys this archive wrote since it last merged the index's pending list
+        self._merge_refused = False  # a merge failed: not tried again (the log says so once)
 
     # -- lifecycle ----------------------------------------------------------------------
     @classmethod
@@ -145,13 +146,15 @@ class Archive:
                               timeout=settings.getfloat("ARCHIVE_CONNECT_TIMEOUT"), migrate=migrate)
 
     async def close(self) -> None:
-        if self._unmerged:  # consumers: what this archive left in the search index's pending list
-            try:
-                async with self.pool.connection() as conn:
-                    await self._merge_search(conn)
-            except DATABASE_ERRORS as exc:
-                logger.warning("could not merge the search index's pending list: %s", exc or type(exc).__name__)
-        await self.pool.close()
+        try:
+            if self._unmerged and not self._merge_refused:  # consumers: what this archive left pending
+                try:
+                    async with self.pool.connection() as conn:
+                        await self._merge_search(conn)
+                except DATABASE_ERRORS as exc:
+                    logger.warning("could not merge the search index's pending list: %s", exc or type(exc).__name__)
+        finally:
+            await self.pool.close()
 
     async def _merge_search(self, conn) -> None:
         """Merge the search index's pending list (db/search.py): after a store's commit, or at
@@ -160,10 +163,14 @@ class Archive:
         from liaocheng_news.db import search
 
         self._unmerged = 0
+        if self._merge_refused:
+            return
         try:
             await search.merge(conn)
-        except psycopg.Error as exc:
-            logger.warning("could not merge the search index's pending list: %s", exc or type(exc).__name__)
+        except psycopg.Error as exc:  # e.g. a login that does not own the index: said once, not per batch
+            self._merge_refused = True
+            logger.warning("could not merge the search index's pending list (not tried again by this archive; "
+                           "autovacuum merges it): %s", exc or type(exc).__name__)
 
     async def __aenter__(self) -> "Archive":
         return self

@@ -243,12 +243,13 @@ async def export_changes(conn, out: TextIO, after: int, *, revisions: bool = Fal
                     count += n
         else:
             writer = None
-            async for record in changes:
-                if writer is None:
-                    writer = csv.DictWriter(out, fieldnames=list(record), extrasaction="ignore")
-                    writer.writeheader()
-                writer.writerow({k: _csv_value(v) for k, v in record.items()})
-                count += 1
+            async with contextlib.aclosing(aiter(changes)) as records:  # a failed write ends the COPYs at once
+                async for record in records:
+                    if writer is None:
+                        writer = csv.DictWriter(out, fieldnames=list(record), extrasaction="ignore")
+                        writer.writeheader()
+                    writer.writerow({k: _csv_value(v) for k, v in record.items()})
+                    count += 1
         return count, changes.last_seq
 
 
@@ -265,7 +266,11 @@ def _utf8_writer(out: TextIO):
 
 def run_export(args, out: TextIO | None = None) -> int:
     """``export`` with change-feed options (see :func:`add_export_arguments`)."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
     from liaocheng_news.db.feed import Filters, connections_for, high_water
+    from liaocheng_news.db.server import ArchiveUnavailable
 
     out = out or sys.stdout
 
@@ -285,7 +290,11 @@ def run_export(args, out: TextIO | None = None) -> int:
             async with archive.pool.connection() as conn:  # a catch-up of a few changes takes one connection
                 jobs = connections_for(after, await high_water(conn), args.jobs)
             async with contextlib.AsyncExitStack() as stack:
-                conns = [await stack.enter_async_context(archive.pool.connection()) for _ in range(jobs)]
+                try:
+                    conns = [await stack.enter_async_context(archive.pool.connection()) for _ in range(jobs)]
+                except (psycopg.OperationalError, PoolTimeout) as exc:
+                    raise ArchiveUnavailable(f"the archive gave no {jobs} connections for the export "
+                                             f"({exc}); try --jobs 1") from exc
                 count, last = await export_changes(conns[0], out, after, revisions=args.revisions, filters=filters,
                                                    fmt=getattr(args, "format", "jsonl"), helpers=conns[1:])
         finally:

@@ -116,10 +116,7 @@ def test_an_existing_archive_is_migrated_then_replaced_once_and_for_all(empty_da
     assert resolved.stdout.splitlines() == ["2\t1", "4\t4", "99\tno such story"]
     assert cli(url, "--resolve", "3").stdout == "3\t1\n"
     # -s names the archive, as for every command (the environment's URL is not the one opened)
-    env = {**os.environ, "LIAOCHENG_NEWS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
-    by_setting = subprocess.run([sys.executable, "-m", "liaocheng_news.ops.cli", "stories", "--resolve", "3",
-                                 "-s", f"LIAOCHENG_NEWS_DATABASE_URL={url}"], env=env,
-                                capture_output=True, text=True, timeout=300, cwd=ROOT)
+    by_setting = cli("postgresql://nobody@127.0.0.1:1/none", "--resolve", "3", "-s", f"LIAOCHENG_NEWS_DATABASE_URL={url}")
     assert (by_setting.returncode, by_setting.stdout) == (0, "3\t1\n"), by_setting.stderr
 
 

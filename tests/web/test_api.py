@@ -176,28 +176,25 @@ def test_portals_report(client, facts):
 def test_portals_report_of_a_portal_silent_for_days_within_the_chart(facts):
     """A portal whose newest article is older than the last days' rows (read for the fill rates and
     the status figures) but within the chart's 30 days: its count and its silence come from the
-    chart's counts (the index on first_seen), and it has no fill rates."""
+    chart's counts (the index on first_seen), its silence from db.health's figures (the portal's
+    newest article), and it has no fill rates."""
     from fastapi.testclient import TestClient
 
-    from liaocheng_news.db.archive import Archive
     from liaocheng_news.web.app import create_app
+    from tests.db.test_archive import _with_archive
     from tests.helpers import article, run
 
     then = facts.now - timedelta(days=12, hours=5)
 
-    async def store():
-        archive = await Archive.open(facts.url)
-        try:
-            run_id = await archive.start_run("dzwww_liaocheng")
-            await archive.finish_run(run_id, "finished", {"pages_fetched": 2, "articles_fetched": 0, "errors": 0,
-                                                          "fallback_extractions": 0, "items_stored": 0})
-            await archive.store([article("http://www.dzwww.com/shandong/sdnews/201701/t20170101_1.htm",
-                                         portal="dzwww_liaocheng", title="聊城冬日暖阳", body=CANAL[:2],
-                                         channel="聊城新闻", fetched_at=then)], now=then)
-        finally:
-            await archive.close()
+    async def store(archive):
+        run_id = await archive.start_run("dzwww_liaocheng")
+        await archive.finish_run(run_id, "finished", {"pages_fetched": 2, "articles_fetched": 0, "errors": 0,
+                                                      "fallback_extractions": 0, "items_stored": 0})
+        await archive.store([article("http://www.dzwww.com/shandong/sdnews/201701/t20170101_1.htm",
+                                     portal="dzwww_liaocheng", title="聊城冬日暖阳", body=CANAL[:2],
+                                     channel="聊城新闻", fetched_at=then)], now=then)
 
-    run(store())
+    run(_with_archive(facts.url, store))
     with TestClient(create_app(facts.url)) as client:
         dzwww = {p["portal"]: p for p in client.get("/api/portals").json()["portals"]}["dzwww_liaocheng"]
     counts = {date.fromisoformat(d["day"]): d["articles"] for d in dzwww["per_day"] if d["articles"]}
