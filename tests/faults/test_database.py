@@ -9,7 +9,7 @@ once a third of the site's articles were asked for.
 
 from __future__ import annotations
 
-import time
+import re
 
 from tests.faults.crawl import Crawl, assert_complete, expect_status, frontier, run_crawl, runs, when
 
@@ -32,9 +32,15 @@ def gave_up(log: str) -> bool:
     return "is left unfinished" in log or "Spider error processing" in log
 
 
+_MET = re.compile(r"(the archive check of a list page's links|writing a batch of \d+ items) failed \(attempt")
+
+
 def test_a_short_outage_pauses_the_crawl_and_loses_nothing(own_postgres, tmp_path, site, site_server):
+    # back as soon as a list page's check or a batch's write met the outage (a fixed pause could
+    # fall between two of the crawl's database calls, and then the outage was never met)
     code, crawl = crawl_with_outage(own_postgres, tmp_path, site, site_server,
-                                    back_when=lambda crawl: time.sleep(2))
+                                    back_when=lambda crawl: when(lambda: _MET.search(crawl.log()), timeout=60,
+                                                                 what="a list check or a batch write failing"))
     first = runs(own_postgres.url)[-1]
     stats = first["stats"]
     expect_status(code, first, "degraded" if stats.get("items_spooled") else "finished", crawl.log())
