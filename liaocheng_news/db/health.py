@@ -10,7 +10,7 @@ migration 6).  Every value is bound; nothing is formatted into SQL.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta, timezone
 
 from psycopg.rows import dict_row
@@ -102,34 +102,27 @@ async def article_figures(conn, portals: list[str], now: datetime, days: int = W
 _SHARES = (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored"))
 
 
-async def last_runs(conn, portals: list[str]) -> dict[str, dict]:
-    """portal -> its last run (:data:`_LAST_RUNS`: the one that started last, ties by id), for
-    the portals that have one."""
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(_LAST_RUNS, {"portals": portals})
-    return {row.pop("spider"): row for row in await cur.fetchall()}
-
-
 async def portal_figures(conn, portals: Iterable[str], now: datetime, days: int = WINDOW_DAYS, *,
-                         drift: bool = True) -> dict[str, dict]:
+                         drift: bool = True, judged: Collection[str] | None = None) -> dict[str, dict]:
     """portal -> ``{"last_run", "runs", "articles", "drift"}`` (each a dict, or None when there is
-    none): what ``liaocheng-news status`` and the web's portals page judge a portal by.  Tables are
-    named without a schema, so on a connection whose search path is ``api`` (the site's) they are
-    the api's views.  ``drift=False``: the drift checks are not read (an archive whose api has no
-    view of them); ``drift`` is then None for every portal."""
+    none): what ``liaocheng-news status`` and the web's portals page judge a portal by.  The last
+    run is the one that started last (ties: the higher id).  Tables are named without a schema, so
+    on a connection whose search path is ``api`` (the site's) they are the api's views.
+    ``judged``: the portals whose run, articles and drift figures are read (default: all; the
+    others get their last run alone).  ``drift=False``: no drift check is read (an archive whose
+    api has no view of them)."""
     portals = list(portals)
-    params = {"portals": portals, "days": days}
+    figured = portals if judged is None else [p for p in portals if p in judged]
     out: dict[str, dict] = {p: {"last_run": None, "runs": None, "articles": None, "drift": None} for p in portals}
-    for portal, run in (await last_runs(conn, portals)).items():
-        out[portal]["last_run"] = run
     cur = conn.cursor(row_factory=dict_row)
-    for key, query, column, wanted in (("runs", _RUN_FIGURES, "spider", True),
-                                       ("drift", _LAST_DRIFT, "portal", drift)):
-        if wanted:
-            await cur.execute(query, params)
+    for key, query, column, names in (("last_run", _LAST_RUNS, "spider", portals),
+                                      ("runs", _RUN_FIGURES, "spider", figured),
+                                      ("drift", _LAST_DRIFT, "portal", figured if drift else [])):
+        if names:
+            await cur.execute(query, {"portals": names, "days": days})
             for row in await cur.fetchall():
                 out[row.pop(column)][key] = row
-    for portal, figures in (await article_figures(conn, portals, now, days)).items():
+    for portal, figures in (await article_figures(conn, figured, now, days)).items():
         out[portal]["articles"] = figures
     return out
 

@@ -258,11 +258,7 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], judged: Colle
     per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
     filled = {r["portal"]: {"articles": r["fill_articles"], **{f: r[f] for f in FILL_FIELDS}}
               for r in await (await conn.execute(_FILLS, {"fill_start": midnight(fill_days)})).fetchall()}
-    health = await db_health.portal_figures(conn, [n for n in names if n in judged], now, drift=drift)
-    others = [n for n in names if n not in health]
-    if others:
-        runs = await db_health.last_runs(conn, others)
-        health.update({n: {"last_run": runs.get(n), "runs": None, "articles": None, "drift": None} for n in others})
+    health = await db_health.portal_figures(conn, names, now, drift=drift, judged=judged)
     return {"per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in per_day],
             "filled": filled, "health": health}
 
