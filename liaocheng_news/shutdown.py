@@ -11,8 +11,10 @@ which scrapyd runs (:mod:`liaocheng_news.commands.crawl`), in place of Scrapy's 
   store's flush for at most a second (what it cannot write, it spools), the runs are recorded
   within another second, and the process ends anyway;
 * a second signal ends the process at once: what the store pipelines hold is spooled (a file
-  write, no database), nothing else is waited for; the runs stay ``running`` until the next crawl
-  on this host closes them (:mod:`liaocheng_news.db.runs`).
+  write, no database), and the runs are recorded as ``interrupted`` (or their record already
+  under way ends) within ``RECORD_TIMEOUT`` seconds; nothing else is waited for.  A run the
+  archive could not take in that time stays ``running`` until the next crawl on this host closes
+  it as ``interrupted`` (:mod:`liaocheng_news.db.runs`).
 
 :meth:`Shutdown.finish` runs after the reactor has stopped: a write still in flight is cancelled,
 which makes the store spool its batch (written or spooled, never both, never twice).
@@ -108,8 +110,6 @@ class Shutdown:
         Deferred.fromFuture(asyncio.ensure_future(self._close_in_time())).addBoth(lambda _: self._halt())
 
     async def _close_in_time(self) -> None:
-        from liaocheng_news.extensions.archive import ArchiveExtension
-
         for crawler in self.crawlers:
             for pipeline in store_pipelines(crawler):
                 try:  # a flush cut short spools what it took (pipelines.store)
@@ -117,17 +117,27 @@ class Shutdown:
                 except (asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001
                     logger.warning("the last batch was not written in time (%s): spooled", exc or type(exc).__name__)
             spool_held(crawler)
+        await self._record_runs()
+
+    async def _record_runs(self, close: bool = True) -> None:
+        """Each crawler's run recorded as stopped within RECORD_TIMEOUT (its archive extension's
+        ``close_now``; ``close=False``: without closing the archive, which waits for writes)."""
+        from liaocheng_news.extensions.archive import ArchiveExtension
+
+        for crawler in self.crawlers:
             archive = crawler.get_extension(ArchiveExtension) if hasattr(crawler, "get_extension") else None
             if archive is not None:
-                await archive.close_now(RECORD_TIMEOUT)
+                await archive.close_now(RECORD_TIMEOUT, close=close)
 
     def _force(self, why: str) -> None:
-        logger.warning("%s: ending at once; the runs still open are closed by the next crawl on this host", why)
+        from twisted.internet.defer import Deferred
+
+        logger.warning("%s: ending at once (the runs are recorded as interrupted within %g s)", why, RECORD_TIMEOUT)
         self.forced = True
         for crawler in self.crawlers:
             crawler.stats.set_value("interrupted", crawler.stats.get_value("interrupted") or self.signame)
             spool_held(crawler)
-        self._halt()
+        Deferred.fromFuture(asyncio.ensure_future(self._record_runs(close=False))).addBoth(lambda _: self._halt())
 
     def _halt(self) -> None:
         from twisted.internet import reactor

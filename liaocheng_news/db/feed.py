@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,6 +113,13 @@ def connections_for(after: int, last: int, jobs: int, span: int | None = None) -
     return max(1, min(jobs, -(-(last - after) // span)))
 
 
+Helpers = Callable[[int], Awaitable[Sequence[psycopg.AsyncConnection]]]  # n -> n further connections
+
+
+async def _given(conns: list) -> list:
+    return conns
+
+
 class Changes:
     """The rows changed after ``after``, in change order, from one snapshot.
 
@@ -122,18 +129,28 @@ class Changes:
     Asia/Shanghai), as text with ``as_json``, else parsed into a dict.  :meth:`chunks` gives the
     same records as UTF-8 JSON Lines in pieces (what ``export`` writes).  The connections must
     not be inside a transaction; ``helpers`` are further connections to the same database that
-    make part of the records (each keeps a transaction open on the same snapshot meanwhile).
+    make part of the records (each keeps a transaction open on the same snapshot meanwhile):
+    a sequence of them, or an async function that returns ``n`` of them when asked, with ``jobs``
+    the most connections in all.  Either way only as many are used as the snapshot's changes
+    need (:func:`connections_for` of its high-water mark, read once), and a function is asked
+    for those alone (``n`` may be 0).
     """
 
     def __init__(self, conn: psycopg.AsyncConnection, after: int, *, revisions: bool = False,
                  filters: Filters | None = None, as_json: bool = False,
-                 helpers: Sequence[psycopg.AsyncConnection] = (), span: int | None = None):
+                 helpers: Sequence[psycopg.AsyncConnection] | Helpers = (), jobs: int | None = None,
+                 span: int | None = None):
         if after < 0:
             raise ValueError("after must be a change_seq (0 or more)")
         span = SPAN if span is None else span
         if span < 1:
             raise ValueError("span must be 1 or more")
-        self.conns = [conn, *helpers]
+        if callable(helpers):
+            self._helpers, self.jobs = helpers, max(1, jobs or 1)
+        else:
+            listed = list(helpers)
+            self._helpers, self.jobs = (lambda n: _given(listed[:n])), 1 + len(listed)
+        self.conns = [conn]
         self.after = int(after)
         self.kinds = ["article", "revision"] if revisions else ["article"]
         self.filters = filters or Filters()
@@ -152,7 +169,8 @@ class Changes:
             row = await (await first.execute(_HIGH_WATER, {"after": self.after})).fetchone()
             self.last_seq = int(row[0])
             self._params = {**params, "after": self.after, "last": self.last_seq}
-            self.conns = self.conns[:connections_for(self.after, self.last_seq, len(self.conns), self.span)]
+            wanted = connections_for(self.after, self.last_seq, self.jobs, self.span) - 1
+            self.conns = [first, *await self._helpers(wanted)]
             if len(self.conns) > 1:
                 snapshot = (await (await first.execute("SELECT pg_export_snapshot()")).fetchone())[0]
                 for conn in self.conns[1:]:

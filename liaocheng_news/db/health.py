@@ -10,17 +10,21 @@ migration 6).  Every value is bound; nothing is formatted into SQL.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta, timezone
 
 from psycopg.rows import dict_row
 
 WINDOW_DAYS = 7
 
+# Each portal's last run: the one that started last (ties: the higher id), through the index on
+# (spider, started_at DESC).  Only columns api.crawl_runs also has (the site reads this statement
+# through the api's views).
 _LAST_RUNS = """
-SELECT DISTINCT ON (spider) spider, id, started_at, finished_at, status, host, pid,
-       stats->>'status_detail' AS detail
-FROM crawl_runs WHERE spider = ANY(%(portals)s) ORDER BY spider, id DESC
+SELECT r.* FROM unnest(%(portals)s::text[]) AS n(spider) CROSS JOIN LATERAL (
+    SELECT c.spider, c.id, c.started_at, c.finished_at, c.status, c.host, c.stats,
+           c.stats->>'status_detail' AS detail
+    FROM crawl_runs c WHERE c.spider = n.spider ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS r
 """
 
 _RUN_FIGURES = """
@@ -34,15 +38,33 @@ WHERE spider = ANY(%(portals)s) AND started_at > now() - make_interval(days => %
 GROUP BY spider
 """
 
+# When a field of an article counts as filled: the one definition of ``*_fill`` here and of the
+# web page's fill rates.  A text is filled when it holds more than whitespace (``_BLANK``: ASCII
+# whitespace, NBSP and the ideographic space U+3000); title and body are never
+# stored empty, so a plain comparison does (the body's by its length, which PostgreSQL reads from
+# the value's header without fetching or decompressing the text).  NULL is never filled.
+_BLANK = r"E' \t\n\r\f\x0b\u00a0\u3000'"
+FILLED = {
+    "title": "title <> ''",
+    "published_at": "published_at IS NOT NULL",
+    "body": "octet_length(body) > 0",
+    "source": f"btrim(source, {_BLANK}) <> ''",
+    "authors": "cardinality(authors) > 0",
+    "editor": f"btrim(editor, {_BLANK}) <> ''",
+    "reviewer": f"btrim(reviewer, {_BLANK}) <> ''",
+    "channel": f"btrim(channel, {_BLANK}) <> ''",
+    "images": "images <> '[]'::jsonb",
+}
+
 # The articles figures of each portal, read from the last days' rows alone (through the index on
 # first_seen, which carries the portal: migration 0006): new in the last 24 hours and ``days`` days,
 # the newest first seen, and how many of those days' articles are dated, have a source, have authors.
-_ARTICLES = """
+_ARTICLES = f"""
 SELECT portal, count(*) FILTER (WHERE first_seen > %(day_ago)s) AS new_24h, count(*) AS new_7d,
        max(first_seen) AS last_new,
-       count(*) FILTER (WHERE published_at IS NOT NULL) AS dated,
-       count(*) FILTER (WHERE coalesce(source, '') <> '') AS sourced,
-       count(*) FILTER (WHERE cardinality(authors) > 0) AS authored
+       count(*) FILTER (WHERE {FILLED["published_at"]}) AS dated,
+       count(*) FILTER (WHERE {FILLED["source"]}) AS sourced,
+       count(*) FILTER (WHERE {FILLED["authors"]}) AS authored
 FROM articles WHERE first_seen > %(since)s AND portal = ANY(%(portals)s) GROUP BY portal
 """
 # The newest article of a portal with none in those days, read from that portal's rows alone.
@@ -80,21 +102,35 @@ async def article_figures(conn, portals: list[str], now: datetime, days: int = W
 _SHARES = (("published_at_fill", "dated"), ("source_fill", "sourced"), ("authors_fill", "authored"))
 
 
-async def portal_health(pool, portals: Iterable[str], days: int = WINDOW_DAYS) -> dict[str, dict]:
-    """portal -> ``{"last_run", "runs", "articles", "drift"}`` (each a dict, or None when there is none)."""
+async def portal_figures(conn, portals: Iterable[str], now: datetime, days: int = WINDOW_DAYS, *,
+                         drift: bool = True, judged: Collection[str] | None = None) -> dict[str, dict]:
+    """portal -> ``{"last_run", "runs", "articles", "drift"}`` (each a dict, or None when there is
+    none): what ``liaocheng-news status`` and the web's portals page judge a portal by.  The last
+    run is the one that started last (ties: the higher id).  Tables are named without a schema, so
+    on a connection whose search path is ``api`` (the site's) they are the api's views.
+    ``judged``: the portals whose run, articles and drift figures are read (default: all; the
+    others get their last run alone).  ``drift=False``: no drift check is read (an archive whose
+    api has no view of them)."""
     portals = list(portals)
-    params = {"portals": portals, "days": days}
+    figured = portals if judged is None else [p for p in portals if p in judged]
     out: dict[str, dict] = {p: {"last_run": None, "runs": None, "articles": None, "drift": None} for p in portals}
-    async with pool.connection() as conn:
-        cur = conn.cursor(row_factory=dict_row)
-        for key, query, column in (("last_run", _LAST_RUNS, "spider"), ("runs", _RUN_FIGURES, "spider"),
-                                   ("drift", _LAST_DRIFT, "portal")):
-            await cur.execute(query, params)
+    cur = conn.cursor(row_factory=dict_row)
+    for key, query, column, names in (("last_run", _LAST_RUNS, "spider", portals),
+                                      ("runs", _RUN_FIGURES, "spider", figured),
+                                      ("drift", _LAST_DRIFT, "portal", figured if drift else [])):
+        if names:
+            await cur.execute(query, {"portals": names, "days": days})
             for row in await cur.fetchall():
                 out[row.pop(column)][key] = row
-        for portal, figures in (await article_figures(conn, portals, datetime.now(timezone.utc), days)).items():
-            out[portal]["articles"] = figures
+    for portal, figures in (await article_figures(conn, figured, now, days)).items():
+        out[portal]["articles"] = figures
     return out
+
+
+async def portal_health(pool, portals: Iterable[str], days: int = WINDOW_DAYS) -> dict[str, dict]:
+    """:func:`portal_figures` of ``portals`` now, on a connection of ``pool``."""
+    async with pool.connection() as conn:
+        return await portal_figures(conn, portals, datetime.now(timezone.utc), days)
 
 
 async def record_drift_checks(pool, checks: Iterable[dict], replay: bool) -> int:

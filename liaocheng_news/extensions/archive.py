@@ -55,6 +55,7 @@ class ArchiveExtension:
         self._failure: ArchiveUnavailable | None = None
         self._lock = asyncio.Lock()
         self.closed = False  # the run's end is recorded (or there was nothing to record)
+        self._recording: asyncio.Future | None = None  # the run's end being recorded
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -147,31 +148,42 @@ class ArchiveExtension:
             await self._alert(spider.name, status, detail, stats)
         await self._record(status, stats)
 
-    async def _record(self, status: str, stats: dict, timeout: float | None = None) -> None:
+    async def _record(self, status: str, stats: dict, timeout: float | None = None, close: bool = True) -> None:
         archive, self._archive = self._archive, None
         self.closed = True
         if archive is None:
             return
+        self._recording = asyncio.ensure_future(self._write_record(archive, status, stats, timeout, close))
+        await self._recording
+
+    async def _write_record(self, archive: Archive, status: str, stats: dict, timeout: float | None,
+                            close: bool) -> None:
         try:
             await asyncio.wait_for(archive.finish_run(self.run_id, status, stats), timeout)
         except Exception as exc:  # noqa: BLE001 - the run's items are safe; only its record is lost
             logger.error("could not record the end of crawl run %s (the next crawl on this host closes it): %s",
                          self.run_id, exc or type(exc).__name__)
         finally:
-            try:
-                await asyncio.wait_for(archive.close(), timeout)
-            except Exception as exc:  # noqa: BLE001
-                logger.warning("could not close the archive's connections: %s", exc or type(exc).__name__)
+            if close:
+                try:
+                    await asyncio.wait_for(archive.close(), timeout)
+                except Exception as exc:  # noqa: BLE001
+                    logger.warning("could not close the archive's connections: %s", exc or type(exc).__name__)
 
-    async def close_now(self, timeout: float) -> None:
+    async def close_now(self, timeout: float, *, close: bool = True) -> None:
         """Record the run as stopped, within ``timeout`` seconds: the end of a crawl whose spider
-        cannot close in time (a stop's grace period ran out).  Idempotent."""
+        cannot close in time (a stop's grace period ran out, or a second signal ends it at once).
+        Idempotent: a record already under way is given the same ``timeout`` to end.
+        ``close=False``: the archive's connections are left to the process's end (closing them
+        would wait for the writes in flight, which a second signal does not)."""
         if self.closed:
+            if self._recording is not None and not self._recording.done():
+                await asyncio.wait([self._recording], timeout=timeout)
             return
         stats = self.conclude("shutdown")
-        logger.warning("run status: %s (%s; did not close within the stop's grace period)",
+        logger.warning("run status: %s (%s; the crawl ended before its spider closed)",
                        stats["run_status"], stats["status_detail"])
-        await self._record(stats["run_status"], stats, timeout)
+        await self._record(stats["run_status"], stats, timeout, close)
 
     async def _alert(self, spider: str, status: str, detail: str, stats: dict) -> None:
         settings = self.crawler.settings

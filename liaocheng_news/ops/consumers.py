@@ -227,13 +227,15 @@ def _csv_value(value):
 
 
 async def export_changes(conn, out: TextIO, after: int, *, revisions: bool = False, filters=None,
-                         fmt: str = "jsonl", helpers=()) -> tuple[int, int]:
+                         fmt: str = "jsonl", helpers=(), jobs: int | None = None) -> tuple[int, int]:
     """Write what changed after ``after`` to ``out`` (JSON Lines or CSV); returns (records, last SEQ).
-    ``helpers``: more connections to the archive that make part of the records (db/feed.py)."""
+    ``helpers`` (and ``jobs``): more connections to the archive that make part of the records
+    (:class:`liaocheng_news.db.feed.Changes`)."""
     from liaocheng_news.db.feed import changes_after
 
     count = 0
-    async with changes_after(conn, after, revisions=revisions, filters=filters, helpers=helpers) as changes:
+    async with changes_after(conn, after, revisions=revisions, filters=filters, helpers=helpers,
+                             jobs=jobs) as changes:
         if fmt == "jsonl":
             write = _utf8_writer(out)
             async with contextlib.aclosing(changes.chunks()) as chunks:
@@ -269,7 +271,7 @@ def run_export(args, out: TextIO | None = None) -> int:
     import psycopg
     from psycopg_pool import PoolTimeout
 
-    from liaocheng_news.db.feed import Filters, connections_for, high_water
+    from liaocheng_news.db.feed import Filters
     from liaocheng_news.db.server import ArchiveUnavailable
 
     out = out or sys.stdout
@@ -287,16 +289,20 @@ def run_export(args, out: TextIO | None = None) -> int:
                           undated=args.undated, portal=getattr(args, "portal", None))
         archive = await _open_for_reading(settings_of(args))
         try:
-            async with archive.pool.connection() as conn:  # a catch-up of a few changes takes one connection
-                jobs = connections_for(after, await high_water(conn), args.jobs)
             async with contextlib.AsyncExitStack() as stack:
-                try:
-                    conns = [await stack.enter_async_context(archive.pool.connection()) for _ in range(jobs)]
-                except (psycopg.OperationalError, PoolTimeout) as exc:
-                    raise ArchiveUnavailable(f"the archive gave no {jobs} connections for the export "
-                                             f"({exc}); try --jobs 1") from exc
-                count, last = await export_changes(conns[0], out, after, revisions=args.revisions, filters=filters,
-                                                   fmt=getattr(args, "format", "jsonl"), helpers=conns[1:])
+                async def helpers(n: int) -> list:
+                    """The further connections the snapshot's changes can use (a catch-up of a few
+                    changes takes none), asked for once the feed knows its high-water mark."""
+                    try:
+                        return [await stack.enter_async_context(archive.pool.connection()) for _ in range(n)]
+                    except (psycopg.OperationalError, PoolTimeout) as exc:
+                        raise ArchiveUnavailable(f"the archive gave no {n + 1} connections for the export "
+                                                 f"({exc}); try --jobs 1") from exc
+
+                conn = await stack.enter_async_context(archive.pool.connection())
+                count, last = await export_changes(conn, out, after, revisions=args.revisions, filters=filters,
+                                                   fmt=getattr(args, "format", "jsonl"), helpers=helpers,
+                                                   jobs=args.jobs)
         finally:
             await archive.close()
         out.flush()

@@ -175,12 +175,14 @@ async def _search(pool, q: str, limit: int) -> SearchResults:
 
 async def _portals(app) -> PortalsReport:
     now = datetime.now(SHANGHAI)
-    names = sorted(set(await _facets(app)) | set(health.crawled()))
+    crawled = health.crawled()
+    names = sorted(set(await _facets(app)) | set(crawled))
     async with app.state.pool.connection() as conn:
-        found = await queries.portals(conn, names, now, CHART_DAYS, FILL_DAYS)
+        found = await queries.portals(conn, names, set(crawled), now, CHART_DAYS, FILL_DAYS,
+                                      drift=app.state.drift_checks)
     settings = app.state.settings
     return PortalsReport(today=now.date(), days=CHART_DAYS, fill_days=FILL_DAYS,
-                         drift_checks_shown=found["drift"] is not None,
+                         drift_checks_shown=app.state.drift_checks,
                          portals=health.report(names, found, now.date(), CHART_DAYS, now,
                                                lambda portal: thresholds(settings, portal)))
 
@@ -223,6 +225,8 @@ def create_app(database_url: str, *, token: str | None = None, pool_size: int = 
     async def lifespan(app: FastAPI):
         app.state.pool, app.state.reader = await open_pool(database_url, max_size=pool_size)
         app.state.facets = (0.0, None)
+        async with app.state.pool.connection() as conn:  # asked once: a later migration shows after a restart
+            app.state.drift_checks = await queries.has_drift_checks(conn)
         app.state.settings = settings
         try:
             yield

@@ -39,9 +39,9 @@ def crawled() -> list[str]:
 
 def report(names: list[str], found: dict[str, Any], today: date, days: int, now: datetime,
            limits: Callable[[str], dict]) -> list[PortalHealth]:
-    """The portals page's rows for ``names`` from :func:`liaocheng_news.web.queries.portals`;
-    ``limits(portal)`` is the portal's attention thresholds."""
-    runs, crawled_names, drift = found["last_runs"], set(crawled()), found["drift"] or {}
+    """The portals page's rows for ``names`` from :func:`liaocheng_news.web.queries.portals` (read
+    with ``judged=crawled()``); ``limits(portal)`` is the portal's attention thresholds."""
+    crawled_names = set(crawled())
     window = [today - timedelta(days=days - 1 - i) for i in range(days)]
     counts: dict[str, dict[date, int]] = {}
     for row in found["per_day"]:
@@ -52,18 +52,15 @@ def report(names: list[str], found: dict[str, Any], today: date, days: int, now:
         per_day = [DayCount(day=d, articles=by_day.get(d, 0)) for d in window]
         filled = found["filled"].get(name)
         fill = {f: (filled[f] / filled["articles"] if filled else None) for f in FILL_FIELDS}
-        run = runs.get(name)
+        figures = found["health"][name]
         is_crawled = name in crawled_names
-        judged = assess(name, {"last_run": run, "runs": found["runs"].get(name),
-                               "articles": found["articles"].get(name), "drift": drift.get(name)},
-                        limits(name), now)
-        check = drift.get(name)
+        check = figures["drift"]
         rows.append(PortalHealth(
             portal=name, title=PORTALS[name].title if name in PORTALS else None,
             kind=PORTALS[name].kind if name in PORTALS else None, crawled=is_crawled,
-            last_run=last_run(run), per_day=per_day, window_articles=sum(d.articles for d in per_day),
+            last_run=last_run(figures["last_run"]), per_day=per_day, window_articles=sum(d.articles for d in per_day),
             last_new_day=max((d.day for d in per_day if d.articles), default=None),
             fill_articles=filled["articles"] if filled else 0, fill_rates=fill,
             last_drift_check=DriftCheck(**check) if check else None,
-            attention=judged["attention"] if is_crawled else []))
+            attention=assess(name, figures, limits(name), now)["attention"] if is_crawled else []))
     return rows

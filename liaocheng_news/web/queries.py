@@ -2,14 +2,16 @@
 
 Each function takes a connection from :mod:`.reader` (dict rows, Asia/Shanghai) and returns plain
 dicts and lists; :mod:`.app` shapes them into pages and JSON.  The few SQL fragments formatted
-into a statement are constants of this module, never input.  What ``liaocheng-news status`` reads
-of each portal is read with its own statements (:mod:`liaocheng_news.db.health`), which name
-tables without a schema: on the site's connections (search path ``api``) those are the api's views.
+into a statement are constants of this module or of :mod:`liaocheng_news.db.health`, never input.
+What ``liaocheng-news status`` reads of each portal is read by its own function
+(:func:`liaocheng_news.db.health.portal_figures`), whose statements name tables without a schema:
+on the site's connections (search path ``api``) those are the api's views.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -220,50 +222,35 @@ async def search(conn: psycopg.AsyncConnection, query: str, limit: int) -> tuple
 
 # -- portals ----------------------------------------------------------------------------------------
 
-# The fields whose fill rates the portals page shows, and how each counts as filled (title and body
-# are never stored empty, so a plain comparison does; the body's by its length, which PostgreSQL
-# reads from the value's header without fetching or decompressing the text).
-_FILLED = {
-    "title": "title <> ''",
-    "published_at": "published_at IS NOT NULL",
-    "body": "octet_length(body) > 0",
-    "source": "nullif(btrim(source), '') IS NOT NULL",
-    "authors": "cardinality(authors) > 0",
-    "editor": "nullif(btrim(editor), '') IS NOT NULL",
-    "reviewer": "nullif(btrim(reviewer), '') IS NOT NULL",
-    "channel": "nullif(btrim(channel), '') IS NOT NULL",
-    "images": "images <> '[]'::jsonb",
-}
-FILL_FIELDS = tuple(_FILLED)
+FILL_FIELDS = tuple(db_health.FILLED)  # the fields whose fill rates the portals page shows
 # The chart: the articles first seen on each day (Asia/Shanghai) of the window by portal,
 # read from the index on first_seen alone (it carries the portal: migration 0006).
 _PER_DAY = ("SELECT portal, (first_seen AT TIME ZONE %(tz)s)::date AS day, count(*) AS articles "
             "FROM api.articles WHERE first_seen >= %(start)s GROUP BY 1, 2")
-# The fill rates: how many articles first seen since ``fill_start`` had each field, by portal
-# (read through the index on first_seen: only the last days' rows).
+# The fill rates: how many articles first seen since ``fill_start`` had each field (filled as
+# db.health defines it, for ``status`` too), by portal (read through the index on first_seen: only
+# the last days' rows).
 _FILLS = ("SELECT portal, count(*) AS fill_articles, "
-          + ", ".join(f"count(*) FILTER (WHERE {_FILLED[f]}) AS {f}" for f in FILL_FIELDS)
+          + ", ".join(f"count(*) FILTER (WHERE {db_health.FILLED[f]}) AS {f}" for f in FILL_FIELDS)
           + " FROM api.articles WHERE first_seen >= %(fill_start)s GROUP BY 1")
 
 
-async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime, days: int,
-                  fill_days: int) -> dict[str, Any]:
-    """For the portals ``names``: each one's last crawl run; for the ``days`` days up to ``now``'s
-    (Asia/Shanghai) the articles first seen on it each day; over the last ``fill_days`` of them,
-    how many articles had each field; and the figures ``liaocheng-news status`` judges a portal by
-    (``runs``, ``articles``, ``drift``: the shapes of :func:`liaocheng_news.db.health.portal_health`).
-    The runs' and drift checks' figures are read with db.health's own statements (their tables,
-    named without a schema, are the api's views on the site's connections); the articles' from
-    the window's articles: the chart's counts from the index on first_seen (:data:`_PER_DAY`), the
-    fill rates from the last days' rows (:data:`_FILLS`), the status figures with
-    :func:`liaocheng_news.db.health.article_figures`.  The drift checks are read when the
-    api has their view (``api.drift_checks``, migration 0006); ``drift`` is None when it has not."""
+async def has_drift_checks(conn: psycopg.AsyncConnection) -> bool:
+    """Whether the api has its view of the drift checks (``api.drift_checks``, migration 0006; an
+    archive migrated before it has none).  Asked once, when the site starts."""
+    return (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]
+
+
+async def portals(conn: psycopg.AsyncConnection, names: list[str], judged: Collection[str], now: datetime, days: int,
+                  fill_days: int, *, drift: bool) -> dict[str, Any]:
+    """For the portals ``names``: for the ``days`` days up to ``now``'s (Asia/Shanghai) the
+    articles first seen on each one each day (:data:`_PER_DAY`); over the last ``fill_days`` of
+    them, how many articles had each field (:data:`_FILLS`); and ``health``: portal -> the figures
+    ``liaocheng-news status`` judges a portal by (:func:`liaocheng_news.db.health.portal_figures`,
+    on the api's views), read in full for the portals in ``judged`` (those the crawler reads) and
+    for the others their last run only.  ``drift``: whether the api has a view of the drift checks
+    (:func:`has_drift_checks`)."""
     today = now.astimezone(SHANGHAI).date()
-    last_runs = await (await conn.execute(
-        "SELECT r.* FROM unnest(%s::text[]) AS n(spider) CROSS JOIN LATERAL ("
-        "  SELECT c.spider, c.id, c.status, c.started_at, c.finished_at, c.stats, c.stats->>'status_detail' AS detail"
-        "  FROM api.crawl_runs c"
-        "  WHERE c.spider = n.spider ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS r", (names,))).fetchall()
 
     def midnight(back: int) -> datetime:
         return datetime.combine(today - timedelta(days=back - 1), time(), SHANGHAI)
@@ -271,16 +258,9 @@ async def portals(conn: psycopg.AsyncConnection, names: list[str], now: datetime
     per_day = await (await conn.execute(_PER_DAY, {"tz": TIME_ZONE, "start": midnight(days)})).fetchall()
     filled = {r["portal"]: {"articles": r["fill_articles"], **{f: r[f] for f in FILL_FIELDS}}
               for r in await (await conn.execute(_FILLS, {"fill_start": midnight(fill_days)})).fetchall()}
-    articles = await db_health.article_figures(conn, names, now)
-    params = {"portals": names, "days": db_health.WINDOW_DAYS}
-    runs = {r.pop("spider"): r for r in await (await conn.execute(db_health._RUN_FIGURES, params)).fetchall()}
-    drift = None
-    if (await (await conn.execute("SELECT to_regclass('api.drift_checks') IS NOT NULL AS v")).fetchone())["v"]:
-        drift = {r.pop("portal"): r for r in await (await conn.execute(db_health._LAST_DRIFT, params)).fetchall()}
-    return {"last_runs": {r["spider"]: r for r in last_runs},
-            "per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in per_day],
-            "filled": filled, "runs": runs, "articles": articles,
-            "drift": drift}
+    health = await db_health.portal_figures(conn, names, now, drift=drift, judged=judged)
+    return {"per_day": [{"portal": r["portal"], "day": r["day"], "articles": r["articles"]} for r in per_day],
+            "filled": filled, "health": health}
 
 
 # -- runs -------------------------------------------------------------------------------------------

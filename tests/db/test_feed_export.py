@@ -231,3 +231,33 @@ def test_a_reader_login_exports_on_several_connections(archive_url, reader):  # 
     expected = view_rows(archive_url)
     assert len(pieces) == len(expected) == 8  # the reader fixture's article and seven more
     assert [text.decode() for _, text in pieces] == expected
+
+
+@pytest.mark.parametrize("stored, jobs, asked", [(3, 4, 2), (9, 4, 3), (1, 4, 0)])
+def test_helpers_are_sized_by_the_snapshot_the_export_reads(archive_url, stored, jobs, asked):
+    """The high-water mark is read once, in the export's snapshot, and says how many further
+    connections to ask for (span 1: one a change, at most ``jobs`` in all): a write that lands
+    while they are asked for neither enlarges the export nor the number asked for."""
+    async def go(archive):
+        await archive.store([story_article(i) for i in range(stored)])
+        before = view_rows(archive_url)
+        calls, opened = [], []
+
+        async def helpers(n):
+            calls.append(n)
+            await archive.store([story_article(i) for i in range(stored, stored + 5)])  # after the snapshot
+            opened.extend([await psycopg.AsyncConnection.connect(archive_url) for _ in range(n)])
+            return list(opened)
+
+        first = await psycopg.AsyncConnection.connect(archive_url)
+        try:
+            async with changes_after(first, 0, helpers=helpers, jobs=jobs, span=1, as_json=True) as changes:
+                records = [r async for r in changes]
+                return calls, records, before, changes.last_seq
+        finally:
+            for conn in (first, *opened):
+                await conn.close()
+
+    calls, records, before, last = run(_with_archive(archive_url, go))
+    assert calls == [asked] and last == stored  # one change an article here
+    assert records == before and len(view_rows(archive_url)) == stored + 5
