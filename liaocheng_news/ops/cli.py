@@ -179,7 +179,7 @@ def verdict_lines(crawlers, shutdown) -> list[str]:
     """What went wrong, in a line or two under the table (nothing when every run finished)."""
     if shutdown.signame:
         return [f"liaocheng-news: interrupted by {shutdown.signame}"
-                + ("; runs left open are closed by the next crawl" if shutdown.forced else "")]
+                + ("; any run left open is closed by the next crawl" if shutdown.forced else "")]
     runs = [(getattr(c.spider, "name", None) or c.spidercls.name, c.stats.get_value("run_status"),
              c.stats.get_value("status_detail") or "") for c in crawlers]
     portals = [r for r in runs if r[0] != "import"]
