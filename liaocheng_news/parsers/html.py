@@ -103,6 +103,18 @@ def select_all(node: Selector | HtmlElement, queries: str | tuple[str, ...] | li
 
 
 _TEXT_NODES = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+_ALL_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
+_UNREAD = ("script", "style")
+
+
+def _text_nodes(element: HtmlElement) -> list[str]:
+    """The text nodes of ``element`` outside scripts and styles.  An element with no script or
+    style inside or above it (nearly every one) takes the plain query: libxml2 evaluates the
+    ancestor test for every text node, 3-10× the cost of the query itself, while lxml's tag-filtered
+    iterators find a script or style at C speed."""
+    if next(element.iterdescendants(*_UNREAD), None) is None and next(element.iterancestors(*_UNREAD), None) is None:
+        return _ALL_TEXT_NODES(element)
+    return _TEXT_NODES(element)
 
 
 def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
@@ -120,7 +132,7 @@ def node_text(node: Selector | HtmlElement | str | None, sep: str = "") -> str:
         return clean_space(element)
     if not isinstance(element.tag, str) or element.tag in ("script", "style"):
         return ""
-    return clean_space(sep.join(_TEXT_NODES(element)))
+    return clean_space(sep.join(_text_nodes(element)))
 
 
 def first_text(node: Selector | HtmlElement, queries: str | tuple[str, ...] | list[str], sep: str = "") -> str:
