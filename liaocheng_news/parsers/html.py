@@ -70,11 +70,22 @@ _CHROME_LINES = re.compile(
 Found = HtmlElement | str  # what a query finds: elements, or the strings of text and attribute queries
 
 
+# the translation of a CSS ``#id``: every element's id compared with the name
+_ID_TEST = re.compile(r"\[@id = ('[^']*')\]")
+
+
 def _xpath_of(query: str) -> str:
     """A query as XPath: one starting with ``/``, ``./`` or ``(`` is XPath, anything else CSS
-    (parsel's dialect: ``a::attr(href)``, ``::text``)."""
+    (parsel's dialect: ``a::attr(href)``, ``::text``).
+
+    A CSS ``#name`` becomes ``[@id][@id = 'name']``, the same filter: libxml2 then compares only
+    the ids of elements that have one (``#articleContent`` on a bench page 23 → 15 µs).  Not
+    done when the XPath holds a double-quoted literal, where the pattern could be text."""
     query = query.strip()
-    return query if query.startswith(("/", "./", "(")) else _CSS.css_to_xpath(query)
+    if query.startswith(("/", "./", "(")):
+        return query
+    xpath = _CSS.css_to_xpath(query)
+    return xpath if '"' in xpath else _ID_TEST.sub(r"[@id][@id = \1]", xpath)
 
 
 @lru_cache(maxsize=1024)

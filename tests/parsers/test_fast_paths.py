@@ -54,3 +54,42 @@ def test_node_text_reads_the_text_nodes_outside_scripts_and_styles(pages) -> Non
             checked += 1
             with_script += element.find(".//script") is not None
     assert checked > 10_000 and with_script > 500  # both paths are exercised
+
+
+def _css_queries() -> set[str]:
+    """Every CSS query of every parser: its templates' selectors, list links, next page."""
+    from liaocheng_news.parsers import get_parser, parser_names
+    from liaocheng_news.parsers.html import CHROME_SELECTORS
+    from liaocheng_news.portals import PORTALS
+
+    queries = set(CHROME_SELECTORS)
+    names = set(parser_names()) | {name for name, source in PORTALS.items() if source.crawled}
+    for name in names:
+        parser = get_parser(name)
+        groups = [parser.list_links, parser.next_page]
+        for version in parser.versions:
+            groups += [getattr(version, attribute) for attribute in (
+                "anchors", "title", "subtitle", "body", "info", "byline", "breadcrumb", "print_note", "chrome")]
+        queries.update(q.strip() for group in groups for q in group)
+    return {q for q in queries if not q.startswith(("/", "./", "("))}
+
+
+def test_css_ids_are_matched_as_the_plain_translation_matches(pages) -> None:
+    from parsel.csstranslator import HTMLTranslator
+
+    from liaocheng_news.parsers.html import _xpath_of, select
+
+    queries = _css_queries()
+    rewritten = [q for q in queries if _xpath_of(q) != HTMLTranslator().css_to_xpath(q)]
+    assert len(rewritten) >= 5  # the id queries of several portals
+    plain = {q: etree.XPath(HTMLTranslator().css_to_xpath(q), smart_strings=False) for q in rewritten}
+    found = 0
+    for page in pages:
+        root = page.selector.root
+        if isinstance(root, str):
+            continue
+        for query in rewritten:
+            expected = plain[query](root)
+            assert select(root, query) == expected, (page.url, query)
+            found += bool(expected)
+    assert found > 20  # the ids are found on pages, not only missed
