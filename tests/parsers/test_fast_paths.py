@@ -93,3 +93,14 @@ def test_css_ids_are_matched_as_the_plain_translation_matches(pages) -> None:
             assert select(root, query) == expected, (page.url, query)
             found += bool(expected)
     assert found > 20  # the ids are found on pages, not only missed
+
+
+def test_the_hanzi_of_a_text_are_its_unified_ideographs_in_order() -> None:
+    from liaocheng_news.parsers.encoding import _hanzi
+    from tests.parsers.test_base import _decodings
+
+    texts = [*_decodings(), "a\ud800中\udfff文b", "𠀀中𪚥文" * 3000, "中" * 5000 + "x" * 9000 + "文"]
+    for text in texts:
+        defined = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
+        assert _hanzi(text) == defined
+        assert _hanzi(text, 3000) == defined[:3000]
