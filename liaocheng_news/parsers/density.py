@@ -34,6 +34,7 @@ _BLOCK_TAGS = frozenset({
     "figure", "figcaption", "center", "dd", "dt", "dl", "pre", "address", "hr", "form", "body", "html",
     "caption", "fieldset", "legend", "details", "summary",
 })
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PUNCT = re.compile(r"[，。；！？、,;!?：:“”]")
 _SPACE = re.compile(r"[\s\u00a0\u3000]+")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -89,11 +90,12 @@ class _Walker:
         if not self.pieces:
             return
         pieces, self.pieces = self.pieces, []
-        text = _SPACE.sub(" ", "".join(piece for piece in pieces if piece)).strip()
+        # blanks collapsed as _SPACE.sub(" ", …).strip() would (str.split cuts at what \s matches)
+        text = " ".join("".join(filter(None, pieces)).split())
         links, self.links = self.links, 0
         if not text:
             return
-        spaced = _SPACE.sub(" ", "".join(piece if piece else " " for piece in pieces)).strip()
+        spaced = " ".join("".join([piece or " " for piece in pieces]).split())
         chars = len(text) - text.count(" ")
         images, self.images = self.images, []
         self.runs.append(Run(self.owners[-1], text, chars, min(links, chars), bool(self.in_heading),
@@ -110,7 +112,10 @@ class _Walker:
         if not isinstance(tag, str):  # comments, processing instructions
             return
         tag = tag.lower()
-        if tag in SKIPPED_TAGS or _HIDDEN.search(node.get("style") or ""):
+        if tag in SKIPPED_TAGS:
+            return
+        style = node.get("style")
+        if style and _HIDDEN.search(style):
             return
         if tag == "br":
             self.flush()
@@ -129,13 +134,17 @@ class _Walker:
             self.pieces.append(_BOUNDARY)
         if tag == "a":
             self.in_link += 1
-        heading = tag in ("h1", "h2", "h3", "h4", "h5", "h6")
+        heading = tag in _HEADINGS
         if heading:
             self.in_heading += 1
-        self.add(node.text)
+        text = node.text
+        if text:
+            self.add(text)
         for child in node:
             self.walk(child)
-            self.add(child.tail)
+            tail = child.tail
+            if tail:
+                self.add(tail)
         if block:
             self.flush()
             self.owners.pop()
@@ -204,18 +213,31 @@ def choose_containers(runs: list[Run]) -> tuple[list[HtmlElement], dict[HtmlElem
 
     Empty when nothing on the page reads as prose.
     """
-    stats: dict[HtmlElement, _Stats] = {}
+    # the runs' text and link text summed per owner first (in the order owners first hold a run,
+    # which is the order the elements enter ``stats``), then given to each owner's ancestors once
+    owned: dict[HtmlElement, list[int]] = {}
     for run in runs:
-        node: HtmlElement | None = run.owner
+        sums = owned.get(run.owner)
+        if sums is None:
+            owned[run.owner] = [run.chars, run.link_chars, run.index, run.index]
+        else:
+            sums[0] += run.chars
+            sums[1] += run.link_chars
+            sums[2] = min(sums[2], run.index)
+            sums[3] = max(sums[3], run.index)
+    stats: dict[HtmlElement, _Stats] = {}
+    for owner, (chars, link_chars, first, last) in owned.items():
+        node: HtmlElement | None = owner
         while node is not None:  # every ancestor knows its text and link text
             entry = stats.get(node)
             if entry is None:
                 entry = stats[node] = _Stats()
-            entry.chars += run.chars
-            entry.link_chars += run.link_chars
-            entry.first = min(entry.first, run.index)
-            entry.last = max(entry.last, run.index)
+            entry.chars += chars
+            entry.link_chars += link_chars
+            entry.first = min(entry.first, first)
+            entry.last = max(entry.last, last)
             node = node.getparent()
+    for run in runs:  # scores added run by run, in page order (float sums as before)
         score = run.score
         if not score:
             continue
