@@ -106,7 +106,7 @@ class Archive:
     def __init__(self, url: str, pool: AsyncConnectionPool):
         self.url = url
         self.pool = pool
-        self._unmerged = 0  # search keys this archive wrote since it last merged the index's pending list
+        self._unmerged = 0  # bytes of the index's pending list this archive wrote since its last merge
         self._merge_refused = False  # a merge failed: not tried again (the log says so once)
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -224,25 +224,25 @@ class Archive:
                     for i in pending:
                         first.setdefault(articles[i].url, i)
                     rows = sorted(first.values())
-                    keys: list[int] = []
-                    written = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now, keys)
-                    self._unmerged += sum(keys)
+                    listed: list[int] = []
+                    written = await self._store_distinct(conn, [articles[i] for i in rows], run_id, now, listed)
+                    self._unmerged += sum(listed)
                     for i, result in zip(rows, written, strict=True):
                         results[i] = result
                     pending = [i for i in pending if first[articles[i].url] != i]
-            from liaocheng_news.db.search import MERGE_KEYS
+            from liaocheng_news.db.search import MERGE_PENDING_BYTES
 
-            if self._unmerged >= MERGE_KEYS:  # after the commit: no lock held meanwhile
+            if self._unmerged >= MERGE_PENDING_BYTES:  # after the commit: no lock held meanwhile
                 await self._merge_search(conn)
         return results  # type: ignore[return-value]
 
     @staticmethod
     async def _store_distinct(conn, articles: Sequence[Article], run_id, now,
-                              keys: list[int] | None = None) -> list[StoreResult]:
+                              listed: list[int] | None = None) -> list[StoreResult]:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
-        once, with its story id, in one pipeline with the stories' own writes.  ``keys`` gets how
-        many search keys were written."""
+        once, with its story id, in one pipeline with the stories' own writes.  ``listed`` gets the
+        bytes its search documents added to the index's pending list."""
         from liaocheng_news.db import search, stories  # with the first write: a crawl that finds nothing new needs no sketches
 
         cur = conn.cursor(row_factory=dict_row)
@@ -277,7 +277,7 @@ class Archive:
                     [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
                      a.fetched_at or now, a.fetched_at or now, now] for a in new])
             # consumers (0004): the search documents of the new and revised rows
-            document_keys = await search.write(wcur, [where[a.url][2] for a in placed], placed)
+            document_bytes = await search.write(wcur, [where[a.url][2] for a in placed], placed)
             await stories.finish(conn, planned)
         results = []
         for a in articles:
@@ -287,8 +287,8 @@ class Archive:
                                            p.created, p.merged))
             else:
                 results.append(StoreResult(a.url, old[a.url]["id"], "unchanged", old[a.url]["story_id"]))
-        if keys is not None:
-            keys.append(document_keys)
+        if listed is not None:
+            listed.append(document_bytes)
         return results
 
     # -- incremental crawling -----------------------------------------------------------------
