@@ -134,3 +134,50 @@ def test_two_writers_storing_the_same_urls_at_once_make_one_row_and_one_story_ea
     assert rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(7, 7)]
     assert rows(archive_url, "SELECT count(DISTINCT story_id) FROM articles") == [(6,)]  # the copy joined
     assert rows(archive_url, "SELECT count(*) FROM stories") == [(6,)]
+
+
+def test_a_new_story_is_written_once_with_its_canonical_copy(archive_url):
+    """A story made for one new copy is inserted with that copy as its canonical one (migration
+    0007 defers the check of that foreign key to the store's commit), never inserted empty and
+    updated; a story made for two copies of one batch gets its canonical copy by the rule."""
+    from tests.db.test_feed import story_article
+
+    with psycopg.connect(archive_url, autocommit=True) as conn:  # counts every update of a story row
+        conn.execute("CREATE TABLE story_updates (id bigint)")
+        conn.execute("CREATE FUNCTION count_story_update() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN INSERT INTO story_updates VALUES (NEW.id); RETURN NULL; END $$")
+        conn.execute("CREATE TRIGGER story_updated AFTER UPDATE ON stories FOR EACH ROW "
+                     "EXECUTE FUNCTION count_story_update()")
+    alone = [story_article(i) for i in (1, 2, 3)]
+    twins = [story_article(4), article("https://www.yybnet.net/liaocheng/news/202601/4.html", portal="yybnet",
+                                       title="第4条新闻", body=story_article(4).body)]
+
+    async def go(archive):
+        return await archive.store(alone), await archive.store(twins)
+
+    first, second = run(_with_archive(archive_url, go))
+    assert all(r.created for r in first) and len({r.story_id for r in first}) == 3
+    assert rows(archive_url, "SELECT s.id, s.canonical_article_id FROM stories s WHERE s.id = ANY(%s) ORDER BY s.id",
+                [r.story_id for r in first]) == sorted((r.story_id, r.article_id) for r in first)
+    # the twins' story: made for two copies, its canonical copy chosen once both rows were there
+    (story,) = {r.story_id for r in second}
+    canonical = next(r.article_id for r in second if "lcxw" in r.url)  # the origin portal's copy
+    assert rows(archive_url, "SELECT canonical_article_id FROM stories WHERE id = %s", story) == [(canonical,)]
+    assert rows(archive_url, "SELECT id FROM story_updates") == [(story,)]
+    # every copy in the feed once, the canonical ones marked
+    feed = rows(archive_url, "SELECT id, is_canonical FROM api.articles ORDER BY change_seq")
+    assert sorted(feed) == sorted([(r.article_id, True) for r in first]
+                                  + [(r.article_id, r.article_id == canonical) for r in second])
+
+
+def test_the_canonical_copys_foreign_key_is_still_checked(archive_url):
+    """Deferred only by a transaction that says so (the store), and then checked at its commit."""
+    with psycopg.connect(archive_url) as conn:
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):  # at the statement, as before
+            conn.execute("INSERT INTO stories (canonical_article_id) VALUES (-1)")
+        conn.rollback()
+        conn.execute("SET CONSTRAINTS stories_canonical_fk DEFERRED")
+        conn.execute("INSERT INTO stories (canonical_article_id) VALUES (-1)")  # not yet
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.commit()
+    assert rows(archive_url, "SELECT count(*) FROM stories") == [(0,)]
