@@ -24,10 +24,9 @@ order: each article also meets the batch's earlier articles as candidates.  The 
    silently.
 4. Otherwise a new story; an article that was alone in its story keeps that story's id.
 
-:func:`write` then makes the new stories' rows (a story of one copy with that copy as its
-canonical one) and applies the merges, so that the caller writes each article row with its story
-id already set (an article is never inserted and then updated for its story, nor a new story for
-its canonical copy); :func:`finish` writes the articles' keys, redirects a story whose last copy left
+:func:`plan` then makes the new stories' rows and applies the merges, so that the caller writes
+each article row with its story id already set (an article is never inserted and then updated
+for its story); :func:`finish` writes the articles' keys, redirects a story whose last copy left
 it (reason ``emptied``) and chooses the canonical copy of every story touched.
 
 **Canonical copy** (:data:`CANONICAL_RULE`, one statement for all touched stories): a fullest
@@ -133,13 +132,10 @@ _BODIES = "SELECT id, title, body FROM articles WHERE id = ANY(%s::bigint[])"
 _NEW_STORIES = "INSERT INTO stories (id) SELECT unnest(%s::bigint[])"
 _NEW_STORY_IDS = "SELECT nextval('stories_id_seq') FROM generate_series(1, %s)"
 
-# The store's new stories, a story of one copy with that copy as its canonical one (NULL: chosen
-# by _CANONICAL once the rows are written).  The copy's row is written after the story, in the
-# same transaction: the canonical copy's foreign key is checked at commit (migration 0007), so a
-# new story is inserted once instead of inserted and then updated.
-_DEFER_CANONICAL_CHECK = "SET CONSTRAINTS stories_canonical_fk DEFERRED"
-_NEW_STORIES_WITH_CANONICAL = """
-INSERT INTO stories (id, canonical_article_id) SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+# The canonical copy of new stories of one copy: that copy.
+_SOLE_CANONICAL = """
+UPDATE stories s SET canonical_article_id = v.article FROM unnest(%s::bigint[], %s::bigint[]) AS v(story, article)
+WHERE s.id = v.story
 """
 
 # Stories merged into others (``from`` → ``to``, both live): copies moved, redirects written and
@@ -512,14 +508,10 @@ async def plan(conn: psycopg.AsyncConnection, items: Sequence[Placing]) -> Plan:
 
 
 async def write(conn: psycopg.AsyncConnection, planned: Plan) -> None:
-    """The stories the rows will point at: new stories made (one of one copy with that copy as its
-    canonical one, checked at commit), bridged stories merged (their copies moved, their ids
-    redirected).  Before the caller writes its rows, in its pipeline."""
+    """The stories the rows will point at: new stories made, bridged stories merged (their
+    copies moved, their ids redirected).  Before the caller writes its rows, in its pipeline."""
     if planned.new_stories:
-        if planned.sole:
-            await conn.execute(_DEFER_CANONICAL_CHECK)
-        await conn.execute(_NEW_STORIES_WITH_CANONICAL, (bigint_array(planned.new_stories),
-                                                         _null_array([planned.sole.get(s) for s in planned.new_stories])))
+        await conn.execute(_NEW_STORIES, (bigint_array(planned.new_stories),))
     if planned.merges:
         await conn.execute(_MERGE, {"from": bigint_array([f for f, _ in planned.merges]),
                                     "to": bigint_array([t for _, t in planned.merges]), "reason": "merged"})
@@ -527,8 +519,7 @@ async def write(conn: psycopg.AsyncConnection, planned: Plan) -> None:
 
 async def finish(conn: psycopg.AsyncConnection, planned: Plan) -> None:
     """After the caller wrote its rows with their story ids (same pipeline): the articles' keys,
-    a redirect for each story its last copy left, the canonical copy of every story touched (a
-    new story of one copy has it from :func:`write`)."""
+    a redirect for each story its last copy left, the canonical copy of every story touched."""
     items = planned.items
     if not items:
         return
@@ -541,6 +532,8 @@ async def finish(conn: psycopg.AsyncConnection, planned: Plan) -> None:
     if planned.left:  # a story that is gone by now is skipped by the canonical choice below
         await conn.execute(_EMPTIED, {"from": bigint_array([f for f, _ in planned.left]),
                                       "to": bigint_array([t for _, t in planned.left])})
+    if planned.sole:
+        await conn.execute(_SOLE_CANONICAL, (bigint_array(list(planned.sole)), bigint_array(list(planned.sole.values()))))
     if planned.touched:
         await conn.execute(_CANONICAL, _rule_params(stories=bigint_array(sorted(planned.touched))))
 

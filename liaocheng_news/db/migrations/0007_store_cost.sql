@@ -11,9 +11,3 @@
 -- other writers (the fallback trigger).  Searches read the whole pending list; the figures of
 -- that trade-off are in docs/performance.md ("The store's PostgreSQL cost").
 ALTER INDEX article_search_tokens SET (gin_pending_list_limit = 16384);  -- kB
-
--- A new story of one copy is inserted with its canonical copy set (db/stories.py), before that
--- copy's row, which points at the story, is written in the same transaction: the store defers
--- this check to its commit (SET CONSTRAINTS … DEFERRED), instead of inserting the story empty
--- and updating it once the row is there.  Every other writer still has it checked per statement.
-ALTER TABLE stories ALTER CONSTRAINT stories_canonical_fk DEFERRABLE INITIALLY IMMEDIATE;
