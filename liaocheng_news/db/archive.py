@@ -54,11 +54,14 @@ _VALUES = [_BIND.get(c) or (lambda a, c=c: getattr(a, c)) for c in ARTICLE_COLUM
 # an exported article: its stored fields, the archive's (story_id) and the row's bookkeeping
 EXPORT_FIELDS = (*ARTICLE_COLUMNS, *fields_by("archive"), "is_canonical", "revision", "first_seen", "last_seen")
 
-_INSERT = f"""
-INSERT INTO articles (id, {", ".join(ARTICLE_COLUMNS)}, story_id, content_chars, crawl_run_id, first_seen, last_seen,
-                      last_changed)
-VALUES (%s, {", ".join(["%s"] * len(ARTICLE_COLUMNS))}, %s, %s, %s, %s, %s, %s)
-"""
+# New rows by binary COPY (half the CPU of an INSERT a row, in this process and in PostgreSQL):
+# the columns and their types (an item's column not named here is text; a test holds them to the
+# table's).  COPY fires the table's statement and row triggers, as the INSERT did.
+_ARTICLE_TYPES = {"published_at": "timestamptz", "authors": "text[]", "images": "jsonb", "normalisation": "jsonb"}
+_NEW_ROW = {"id": "int8", **{c: _ARTICLE_TYPES.get(c, "text") for c in ARTICLE_COLUMNS}, "story_id": "int8",
+            "content_chars": "int4", "crawl_run_id": "int8", "first_seen": "timestamptz", "last_seen": "timestamptz",
+            "last_changed": "timestamptz"}
+_COPY_NEW = f"COPY articles ({', '.join(_NEW_ROW)}) FROM STDIN (FORMAT BINARY)"
 
 # the batch's archived URLs, locked (in id order: two writers never wait on each other in a cycle)
 _SELECT_FOR_UPDATE = """
@@ -241,7 +244,8 @@ class Archive:
                               listed: list[int] | None = None) -> list[StoreResult]:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
-        once, with its story id, in one pipeline with the stories' own writes.  ``listed`` gets the
+        once, with its story id: the stories' own writes, touches and revisions in one pipeline, the
+        new rows by COPY, the search documents and the stories' last writes in a second pipeline.  ``listed`` gets the
         bytes its search documents added to the index's pending list."""
         from liaocheng_news.db import search, stories  # with the first write: a crawl that finds nothing new needs no sketches
 
@@ -272,10 +276,14 @@ class Archive:
                 await wcur.executemany(_UPDATE, [
                     [*_row_values(a)[1:], where[a.url][1].story_id, where[a.url][0].sketch.size,
                      a.fetched_at or now, now, run_id, old[a.url]["id"]] for a in revised])
-            if new:
-                await wcur.executemany(_INSERT, [
-                    [where[a.url][2], *_row_values(a), where[a.url][1].story_id, where[a.url][0].sketch.size, run_id,
-                     a.fetched_at or now, a.fetched_at or now, now] for a in new])
+        if new:  # (a COPY is not allowed in a pipeline: between the two)
+            async with wcur.copy(_COPY_NEW) as copy:
+                copy.set_types(list(_NEW_ROW.values()))
+                for a in new:
+                    await copy.write_row([where[a.url][2], *_row_values(a), where[a.url][1].story_id,
+                                          where[a.url][0].sketch.size, run_id, a.fetched_at or now, a.fetched_at or now,
+                                          now])
+        async with conn.pipeline():
             # consumers (0004): the search documents of the new and revised rows
             document_bytes = await search.write(wcur, [where[a.url][2] for a in placed], placed)
             await stories.finish(conn, planned)
