@@ -147,10 +147,10 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
 # its commit instead, once what it wrote since its last merge reaches MERGE_PENDING_BYTES, and an
 # archive that wrote merges what is left when it closes, so a finished crawl leaves no pending
 # list.  Migration 0007 sets the index's limit (32 MB) above this threshold: the limit is only a
-# backstop.  A merge costs PostgreSQL mostly per distinct key it places in the index's entry tree,
-# so the more articles a merge takes the less each pays (their keys repeat), while each MB left
-# pending slows a search by ~1-1.5 ms at its p95 (docs/performance.md, "The store's PostgreSQL
-# cost", and "The search index's upkeep").
+# backstop.  A merge's CPU an article hardly depends on how many articles it takes (the in-memory
+# sort of the keys grows with it as the entry-tree insertions per article fall); its WAL and page
+# accesses fall with it (keys repeat), while each MB left pending slows a search by ~1 ms at its
+# p95: 8 MB (docs/performance.md, "The store's PostgreSQL cost", and "The search index's upkeep").
 #
 # The pending list's size, as PostgreSQL lays it out (ginfast.c): a key is a 16-byte index tuple
 # and a 4-byte line pointer; a document that does not fit in what is left of the list's last page
