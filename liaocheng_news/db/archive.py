@@ -244,9 +244,9 @@ class Archive:
                               listed: list[int] | None = None) -> list[StoreResult]:
         """Store articles with distinct URLs: archived ones touched when unchanged, else revised;
         the new and the revised placed in their stories (``stories.plan``), then every row written
-        once, with its story id: the stories' own writes, touches and revisions in one pipeline, the
-        new rows by COPY, the search documents and the stories' last writes in a second pipeline.  ``listed`` gets the
-        bytes its search documents added to the index's pending list."""
+        once, with its story id: the stories' own writes, touches and revisions in one pipeline,
+        the new rows by COPY, the search documents and the stories' last writes in a second
+        pipeline.  ``listed`` gets the bytes its search documents added to the index's pending list."""
         from liaocheng_news.db import search, stories  # with the first write: a crawl that finds nothing new needs no sketches
 
         cur = conn.cursor(row_factory=dict_row)

@@ -146,7 +146,7 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
 # into the index inside its own transaction, holding the store's locks; the store merges it after
 # its commit instead, once what it wrote since its last merge reaches MERGE_PENDING_BYTES, and an
 # archive that wrote merges what is left when it closes, so a finished crawl leaves no pending
-# list.  Migration 0007 sets the index's limit (32 MB) above this threshold: the limit is only a
+# list.  Migration 0007 sets the index's limit (16 MB) above this threshold: the limit is only a
 # backstop.  A merge's CPU an article hardly depends on how many articles it takes (the in-memory
 # sort of the keys grows with it as the entry-tree insertions per article fall); its WAL and page
 # accesses fall with it (keys repeat), while each MB left pending slows a search by ~1 ms at its
