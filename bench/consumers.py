@@ -11,7 +11,7 @@ URL, makes and afterwards drops scratch databases on that server) and measures, 
    documents: the change feed alone) and *full* (0004 and the store as it is: feed and search).
    A batch is 50 articles: 40 new, 8 unchanged (a touch), 2 revised.  The search index's
    pending list is merged into the index by the store after its commit every
-   ``search.MERGE_KEYS`` keys, and what is still pending at the end is merged, timed and counted
+   ``search.MERGE_PENDING_BYTES`` of pending list, and what is still pending at the end is merged, timed and counted
    with the *full* archive
    (autovacuum, which would otherwise do part of it unseen, is off for that table).  *full-tx*: full
    with the merges left to the inserts inside the store's transactions (the store before it
@@ -390,8 +390,8 @@ VARIANTS = {
     "feed": {"claim": search.claim, "write": _nothing},
     "full": {"claim": search.claim, "write": search.write},
     # full, with the index's pending list merged by an insert inside a store's transaction when it
-    # outgrows gin_pending_list_limit (the store before it merged after its commits)
-    "full-tx": {"claim": search.claim, "write": search.write, "MERGE_KEYS": 1 << 62},
+    # outgrows gin_pending_list_limit (16 MB since migration 0007; the store before it merged after its commits)
+    "full-tx": {"claim": search.claim, "write": search.write, "MERGE_PENDING_BYTES": 1 << 62},
 }
 
 
@@ -541,8 +541,8 @@ def run(admin: str, sizes: list[int], queries: int, rounds: int, batches: int, w
                       f"{r.get('merge_wall', 0):>12.3f}{r.get('merge_cpu', 0):>11.3f}{r['slowest']:>12.0f} ms")
             full = result["full"]
             print(f"merge: the final merge of what was still pending (part of full's figures; the store merges "
-                  f"after its commits every {search.MERGE_KEYS:,} keys, full-tx inside its batches whenever the "
-                  f"pending list outgrows its limit); target: full / base <= 1.2",
+                  f"after its commits every {search.MERGE_PENDING_BYTES >> 20} MB of pending list, full-tx inside its "
+                  f"batches whenever the pending list outgrows its limit); target: full / base <= 1.2",
                   flush=True)
             for v in VARIANTS:
                 _drop(admin, names[v])

@@ -126,7 +126,7 @@ async def claim(conn: psycopg.AsyncConnection) -> None:
 
 async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence) -> int:
     """Write the documents of ``articles`` (new or with changed text), stored as rows ``ids``;
-    returns how many keys they hold (what they add to the index's pending list)."""
+    returns the bytes they add to the index's pending list (:func:`pending_bytes`)."""
     if not articles:
         return 0
     keys = [search_keys(a.title, a.subtitle, a.body_text) for a in articles]
@@ -138,21 +138,37 @@ async def write(cur: psycopg.AsyncCursor, ids: Sequence[int], articles: Sequence
     await cur.execute(_UPSERT, {"keys": Keys(np.concatenate(keys)), "ids": bigint_array(ids),
                                 "published": [a.published_at for a in articles],
                                 "lo": bigint_array(hi - sizes + 1), "hi": bigint_array(hi)})
-    return int(hi[-1])
+    return pending_bytes(sizes)
 
 
 # The index's upkeep.  New keys go to the GIN index's pending list (fastupdate), which a search
-# reads in full; an insert that finds the list over gin_pending_list_limit (4 MB) merges it into
-# the index inside its own transaction, holding the store's locks.  The store merges it after its
-# commit instead, once the keys it wrote since its last merge reach MERGE_KEYS (just under what
-# 4 MB of the list holds: 20 bytes a key), and an archive that wrote merges what is left when it
-# closes, so a finished crawl leaves no pending list.  A merge costs less per key the more keys
-# it takes, down to ~0.5 us a key from ~200 articles up (most of it PostgreSQL's in-memory sort
-# of the keys), while each MB left pending slows a search by ~1-3 ms: a longer list (a larger
-# limit) would save little and slow searches during crawls (docs/performance.md, "The search
-# index's upkeep").
-MERGE_KEYS = 180_000
+# reads in full.  An insert that finds the list over the index's gin_pending_list_limit merges it
+# into the index inside its own transaction, holding the store's locks; the store merges it after
+# its commit instead, once what it wrote since its last merge reaches MERGE_PENDING_BYTES, and an
+# archive that wrote merges what is left when it closes, so a finished crawl leaves no pending
+# list.  Migration 0007 sets the index's limit (16 MB) above this threshold: the limit is only a
+# backstop.  A merge's CPU an article hardly depends on how many articles it takes (the in-memory
+# sort of the keys grows with it as the entry-tree insertions per article fall); its WAL and page
+# accesses fall with it (keys repeat), while each MB left pending slows a search by ~1 ms at its
+# p95: 8 MB (docs/performance.md, "The store's PostgreSQL cost", and "The search index's upkeep").
+#
+# The pending list's size, as PostgreSQL lays it out (ginfast.c): a key is a 16-byte index tuple
+# and a 4-byte line pointer; a document that does not fit in what is left of the list's last page
+# starts pages of its own, so one over a page takes whole pages (an 850-key document: 17 KB of
+# tuples in three 8 KB pages).
+PENDING_KEY_BYTES = 20
+PENDING_PAGE_BYTES = 8192  # a page
+PENDING_PAGE_ROOM = 8160  # a page without its header and GIN's special space
+MERGE_PENDING_BYTES = 8 << 20
 _MERGE = "SELECT gin_clean_pending_list('article_search_tokens'::regclass)"
+
+
+def pending_bytes(sizes: np.ndarray) -> int:
+    """About how much of the pending list documents of ``sizes`` keys take: a document larger than
+    a page in whole pages, a smaller one its tuples (it may share a page)."""
+    tuples = sizes * PENDING_KEY_BYTES
+    pages = -(-tuples // PENDING_PAGE_ROOM)
+    return int(np.where(tuples > PENDING_PAGE_ROOM, pages * PENDING_PAGE_BYTES, tuples).sum())
 
 
 async def merge(conn: psycopg.AsyncConnection) -> int:

@@ -134,3 +134,13 @@ def test_two_writers_storing_the_same_urls_at_once_make_one_row_and_one_story_ea
     assert rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(7, 7)]
     assert rows(archive_url, "SELECT count(DISTINCT story_id) FROM articles") == [(6,)]  # the copy joined
     assert rows(archive_url, "SELECT count(*) FROM stories") == [(6,)]
+
+
+def test_the_new_rows_copy_types_are_the_tables(archive_url):
+    """New rows go to articles by binary COPY, each column in the type the store names for it."""
+    from liaocheng_news.db.archive import _NEW_ROW
+
+    with psycopg.connect(archive_url) as conn:
+        for column, type_name in _NEW_ROW.items():
+            assert conn.execute("SELECT atttypid = %s::regtype FROM pg_attribute WHERE attrelid = 'articles'::regclass "
+                                "AND attname = %s AND NOT attisdropped", (type_name, column)).fetchone() == (True,), column

@@ -4,6 +4,7 @@ import random
 import re
 from datetime import datetime, timedelta
 
+import numpy as np
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -275,13 +276,13 @@ def test_the_store_merges_the_pending_list_after_its_commit_and_at_close(archive
         a.title = f"{word}{a.title}"
 
     async def go(archive):
-        monkeypatch.setattr(search, "MERGE_KEYS", 10**9)
+        monkeypatch.setattr(search, "MERGE_PENDING_BYTES", 10**9)
         await archive.store([first])  # below the threshold: its keys wait in the pending list
         left_pending = _merge_pending(archive_url)
-        monkeypatch.setattr(search, "MERGE_KEYS", 1)
+        monkeypatch.setattr(search, "MERGE_PENDING_BYTES", 1)
         await archive.store([second])  # over it: merged once the batch is committed
         merged = _merge_pending(archive_url)
-        monkeypatch.setattr(search, "MERGE_KEYS", 10**9)
+        monkeypatch.setattr(search, "MERGE_PENDING_BYTES", 10**9)
         await archive.store([third])
         return left_pending, merged
 
@@ -293,7 +294,7 @@ def test_the_store_merges_the_pending_list_after_its_commit_and_at_close(archive
 
 
 def test_a_failed_merge_loses_nothing_it_is_logged(archive_url, monkeypatch, caplog):
-    monkeypatch.setattr(search, "MERGE_KEYS", 1)
+    monkeypatch.setattr(search, "MERGE_PENDING_BYTES", 1)
     with psycopg.connect(archive_url, autocommit=True) as c:  # the merge names an index that is not there
         c.execute("ALTER INDEX article_search_tokens RENAME TO article_search_tokens_elsewhere")
     a, b = story_article(1), story_article(2)
@@ -308,3 +309,52 @@ def test_a_failed_merge_loses_nothing_it_is_logged(archive_url, monkeypatch, cap
     with psycopg.connect(archive_url, autocommit=True) as c:
         c.execute("ALTER INDEX article_search_tokens_elsewhere RENAME TO article_search_tokens")
     assert [h[0] for h in _search(archive_url, a.title)] == [a.url]
+
+
+def _long_article(i: int, chars: int):
+    """An article of its own text whose document holds about ``chars`` keys."""
+    rng = random.Random(1000 + i)
+    body = ["".join(rng.choice(_HAN) for _ in range(chars // 3)) + "。" for _ in range(3)]
+    return _with_body(story_article(i), body)
+
+
+_HAN = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 3000))
+
+
+def test_the_store_knows_how_much_of_the_pending_list_it_wrote_and_no_insert_merged_it(archive_url, monkeypatch):
+    """The store's estimate of the pending list (search.pending_bytes) is PostgreSQL's to the page,
+    for documents over a page (whole pages each) and under one; and its batches leave the list to
+    the store's own merge: past the 4 MB at which, before migration 0007, an insert inside the
+    store's transaction merged it, nothing has been merged."""
+    big = [_long_article(i, 900) for i in range(220)]  # ~900 keys: 3 pages each, 5.4 MB in all
+    small = [_long_article(1000 + i, 120) for i in range(30)]  # ~2.4 KB each: several a page
+    written: list[int] = []
+
+    async def go(archive):
+        for i in range(0, len(big), 50):
+            await archive.store(big[i:i + 50])
+            written.append(archive._unmerged)
+        await archive.store(small)
+        written.append(archive._unmerged)
+        return _merge_pending(archive_url)  # what is pending now, merged (before the close would)
+
+    assert search.MERGE_PENDING_BYTES > 5_500_000  # below the store's threshold throughout
+    pages = run(_with_archive(archive_url, go))
+    sizes = np.array([search_keys(a.title, a.subtitle, a.body_text).size for a in big])
+    assert sizes.min() * search.PENDING_KEY_BYTES > search.PENDING_PAGE_ROOM  # every big one over a page
+    big_pages = written[-2] // search.PENDING_PAGE_BYTES
+    assert written[-2] == search.pending_bytes(sizes) > 4 * 1024 * 1024  # past the old limit
+    # the big documents to the page; the small ones share pages, their tuples counted, never more
+    # than PostgreSQL laid out nor less than two thirds of it (each page is at least that full)
+    small_pages = (written[-1] - written[-2]) / search.PENDING_PAGE_BYTES
+    assert big_pages + small_pages <= pages <= big_pages + 1.5 * small_pages + 1
+    for a in big[::50] + small[::10]:  # every document found, none lost to the merges
+        assert [h[0] for h in _search(archive_url, a.title)] == [a.url]
+
+
+def test_the_index_limit_is_a_backstop_above_the_stores_threshold(conn):
+    """Migration 0007: an insert merges the pending list only past twice what the store lets it
+    grow to (its threshold plus the largest batch it may write before it merges)."""
+    (options,) = conn.execute("SELECT reloptions FROM pg_class WHERE relname = 'article_search_tokens'").fetchone()
+    limit_kb = int(dict(o.split("=") for o in options)["gin_pending_list_limit"])
+    assert limit_kb * 1024 >= 2 * search.MERGE_PENDING_BYTES
