@@ -103,6 +103,17 @@ def test_status_and_the_portals_page_name_the_same_last_run(archive_url):
     assert status["yybnet"]["last_run"] is None and page["health"]["yybnet"]["last_run"] is None
 
 
+def test_the_api_portals_view_names_the_same_last_run(archive_url):
+    """api.portals (migration 8) orders runs as db.health does: with runs planted out of id order
+    and two started at the same moment, the consumers' view names the run status names."""
+    last = _plant_runs(archive_url)
+    _plant(archive_url)  # the view lists the portals the archive holds articles from
+    status, _ = _both(archive_url, ["lcxw", "achie"], {"lcxw", "achie"})
+    with psycopg.connect(archive_url) as conn:
+        view = dict(conn.execute("SELECT portal, last_run_id FROM api.portals").fetchall())
+    assert view == last == {name: status[name]["last_run"]["id"] for name in last}
+
+
 def test_a_whitespace_only_source_is_not_filled_for_status_or_the_page(archive_url):
     _plant(archive_url)  # lcxw: one source, one empty, one of spaces, a tab and U+3000
     status, page = _both(archive_url, ["lcxw"], {"lcxw"})
