@@ -27,8 +27,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from liaocheng_news.text.fields import SHANGHAI
+
 CHANNEL = "liaocheng_news_changes"
-TIME_ZONE = "Asia/Shanghai"  # timestamps in JSON records: ISO 8601 with +08:00
+TIME_ZONE = SHANGHAI.key  # timestamps in JSON records: ISO 8601 with +08:00
 
 _HIGH_WATER = """
 SELECT greatest(%(after)s::bigint,

@@ -35,14 +35,13 @@ import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 from liaocheng_news.ops.cli import add_settings_option, settings_of
+from liaocheng_news.text.fields import SHANGHAI
 
 EXIT_USAGE = 64
 EXIT_ARCHIVE_UNAVAILABLE = 2  # every command's "archive unreachable"
 PASSWORD_VARIABLE = "LIAOCHENG_NEWS_READER_PASSWORD"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class UsageError(ValueError):
