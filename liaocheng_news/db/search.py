@@ -164,11 +164,14 @@ _MERGE = "SELECT gin_clean_pending_list('article_search_tokens'::regclass)"
 
 
 def pending_bytes(sizes: np.ndarray) -> int:
-    """About how much of the pending list documents of ``sizes`` keys take: a document larger than
-    a page in whole pages, a smaller one its tuples (it may share a page)."""
+    """At least how much of the pending list documents of ``sizes`` keys take.  A document that
+    does not fit in the free room of the list's last page starts a new page: one larger than half
+    a page is counted in whole pages (a document over a page takes whole pages of its own, one of
+    half a page to a page as good as a page when the last page is partly full), a smaller one
+    twice its tuples (what it uses and, at the most, the room it left behind on the last page)."""
     tuples = sizes * PENDING_KEY_BYTES
     pages = -(-tuples // PENDING_PAGE_ROOM)
-    return int(np.where(tuples > PENDING_PAGE_ROOM, pages * PENDING_PAGE_BYTES, tuples).sum())
+    return int(np.where(tuples > PENDING_PAGE_ROOM // 2, pages * PENDING_PAGE_BYTES, 2 * tuples).sum())
 
 
 async def merge(conn: psycopg.AsyncConnection) -> int:

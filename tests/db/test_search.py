@@ -322,11 +322,14 @@ _HAN = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 3000))
 
 
 def test_the_store_knows_how_much_of_the_pending_list_it_wrote_and_no_insert_merged_it(archive_url, monkeypatch):
-    """The store's estimate of the pending list (search.pending_bytes) is PostgreSQL's to the page,
-    for documents over a page (whole pages each) and under one; and its batches leave the list to
-    the store's own merge: past the 4 MB at which, before migration 0007, an insert inside the
-    store's transaction merged it, nothing has been merged."""
+    """The store's estimate of the pending list (search.pending_bytes) is PostgreSQL's to the page
+    for documents over a page (whole pages each), and never below it for smaller ones (between
+    half a page and a page: a page each, as PostgreSQL starts a new page for one that does not fit
+    the last page's room; small ones sharing pages); and its batches leave the list to the store's
+    own merge: past the 4 MB at which, before migration 0007, an insert inside the store's
+    transaction merged it, nothing has been merged."""
     big = [_long_article(i, 900) for i in range(220)]  # ~900 keys: 3 pages each, 5.4 MB in all
+    mid = [_long_article(500 + i, 300) for i in range(30)]  # ~6 KB each: two never share a page
     small = [_long_article(1000 + i, 120) for i in range(30)]  # ~2.4 KB each: several a page
     written: list[int] = []
 
@@ -334,21 +337,25 @@ def test_the_store_knows_how_much_of_the_pending_list_it_wrote_and_no_insert_mer
         for i in range(0, len(big), 50):
             await archive.store(big[i:i + 50])
             written.append(archive._unmerged)
+        await archive.store(mid)
+        written.append(archive._unmerged)
         await archive.store(small)
         written.append(archive._unmerged)
         return _merge_pending(archive_url)  # what is pending now, merged (before the close would)
 
-    assert search.MERGE_PENDING_BYTES > 5_500_000  # below the store's threshold throughout
+    assert search.MERGE_PENDING_BYTES > 6_000_000  # below the store's threshold throughout
     pages = run(_with_archive(archive_url, go))
     sizes = np.array([search_keys(a.title, a.subtitle, a.body_text).size for a in big])
     assert sizes.min() * search.PENDING_KEY_BYTES > search.PENDING_PAGE_ROOM  # every big one over a page
-    big_pages = written[-2] // search.PENDING_PAGE_BYTES
-    assert written[-2] == search.pending_bytes(sizes) > 4 * 1024 * 1024  # past the old limit
-    # the big documents to the page; the small ones share pages, their tuples counted, never more
-    # than PostgreSQL laid out nor less than two thirds of it (each page is at least that full)
-    small_pages = (written[-1] - written[-2]) / search.PENDING_PAGE_BYTES
-    assert big_pages + small_pages <= pages <= big_pages + 1.5 * small_pages + 1
-    for a in big[::50] + small[::10]:  # every document found, none lost to the merges
+    big_pages = written[-3] // search.PENDING_PAGE_BYTES
+    assert written[-3] == search.pending_bytes(sizes) > 4 * 1024 * 1024  # past the old limit
+    mid_sizes = np.array([search_keys(a.title, a.subtitle, a.body_text).size for a in mid])
+    assert (mid_sizes * search.PENDING_KEY_BYTES > search.PENDING_PAGE_ROOM // 2).all()
+    assert written[-2] - written[-3] == len(mid) * search.PENDING_PAGE_BYTES  # a page each
+    # never below what PostgreSQL laid out (to within the last, partly filled page)
+    assert pages <= written[-1] / search.PENDING_PAGE_BYTES + 1
+    assert pages >= big_pages + len(mid)  # PostgreSQL too gave the mid-sized ones a page each
+    for a in big[::50] + mid[::10] + small[::10]:  # every document found, none lost to the merges
         assert [h[0] for h in _search(archive_url, a.title)] == [a.url]
 
 

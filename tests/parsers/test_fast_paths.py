@@ -1,4 +1,5 @@
-"""The parsers' fast paths give what their definitions give, on every fixture and real page."""
+"""The parsers' fast paths give what their definitions give, on every fixture, and on every real page
+of shared/realpages where that folder exists."""
 
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ def test_node_text_reads_the_text_nodes_outside_scripts_and_styles(pages) -> Non
                 assert node_text(element, sep) == clean_space(sep.join(_DEFINED(element))), (page.url, element.tag)
             checked += 1
             with_script += element.find(".//script") is not None
-    assert checked > 10_000 and with_script > 500  # both paths are exercised
+    assert 0 < with_script < checked  # both paths are exercised
+    if REAL_PAGES.is_dir():  # with the real pages (where that folder exists), on many of each
+        assert checked > 10_000 and with_script > 500
 
 
 def _css_queries() -> set[str]:
