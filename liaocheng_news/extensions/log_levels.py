@@ -6,7 +6,8 @@ leaves the root logger at NOTSET, so that every handler decides by its own level
 article page (``Crawled (200)`` and ``Scraped from``) at the default LOG_LEVEL.  When the engine
 starts (every handler is installed by then: Scrapy's or the console's, the log file's, the
 ``log_count/*`` counter), this extension raises the root logger and any logger set lower (Scrapy's)
-to the lowest level any handler takes (:func:`settle`), and puts them back when the engine stops.
+to the lowest level any handler takes (:func:`settle`), and puts them back when the engine stops
+(with several crawlers in one process: when the last engine stops, settled again meanwhile).
 A record an operator or a counter sees now is still made: the levels are raised only up to the
 lowest handler's, and not at all while any handler takes every level (NOTSET: pytest's log
 capture, for one).
@@ -50,9 +51,31 @@ def settle() -> dict[logging.Logger, int]:
     return changed
 
 
+# Shared by every crawler of the process (`liaocheng-news crawl` runs all its portals in one): the
+# loggers raised, with their levels before and as raised, and how many engines are running.
+_RAISED: dict[logging.Logger, tuple[int, int]] = {}
+_RUNNING = [0]
+
+
+def _restore() -> None:
+    """The levels as they were, where nothing else has changed them since."""
+    for logger, (before, settled) in _RAISED.items():
+        if logger.level == settled:
+            logger.setLevel(before)
+    _RAISED.clear()
+
+
+def _resettle() -> None:
+    """From the levels as they were: raised to what every handler installed now takes (a crawler
+    started later may have added a handler that takes more)."""
+    _restore()
+    for logger, before in settle().items():
+        _RAISED[logger] = (before, logger.level)
+
+
 class LogLevels:
     def __init__(self):
-        self.changed: dict[logging.Logger, tuple[int, int]] = {}
+        self.running = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -64,12 +87,18 @@ class LogLevels:
         return extension
 
     def engine_started(self) -> None:
-        for logger, before in settle().items():
-            self.changed.setdefault(logger, (before, logger.level))
+        if not self.running:
+            self.running = True
+            _RUNNING[0] += 1
+        _resettle()
 
     def engine_stopped(self) -> None:
-        """The levels as they were, where nothing else has changed them since."""
-        for logger, (before, settled) in self.changed.items():
-            if logger.level == settled:
-                logger.setLevel(before)
-        self.changed.clear()
+        """The levels put back when the process's last engine stops (settled again for the others
+        till then)."""
+        if self.running:
+            self.running = False
+            _RUNNING[0] -= 1
+        if _RUNNING[0] == 0:
+            _restore()
+        else:
+            _resettle()

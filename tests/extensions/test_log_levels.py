@@ -98,6 +98,27 @@ def test_the_extension_settles_when_the_engine_starts_and_restores_when_it_stops
         assert logging.getLogger().level == logging.NOTSET and logging.getLogger("scrapy").level == logging.DEBUG
 
 
+def test_crawlers_of_one_process_keep_the_levels_settled_till_the_last_engine_stops():
+    """`liaocheng-news crawl` runs its portals in one process: the first engine to stop leaves the
+    levels settled for the others, a later crawler's handler that takes more is heeded, and the
+    last engine to stop puts the levels back."""
+    first, second = (project_crawler(Lcxw).get_extension(LogLevels) for _ in range(2))
+    root, scrapy_logger = logging.getLogger(), logging.getLogger("scrapy")
+    with only(Kept(logging.WARNING)):
+        first.engine_started()
+        more = Kept(logging.INFO)  # the second crawler's handler (a spider run at LOG_LEVEL=INFO)
+        root.addHandler(more)
+        try:
+            second.engine_started()
+            assert (root.level, scrapy_logger.level) == (logging.INFO, logging.INFO)
+            first.engine_stopped()
+            assert scrapy_logger.level == logging.INFO  # still settled while the second one runs
+            second.engine_stopped()
+            assert (root.level, scrapy_logger.level) == (logging.NOTSET, logging.DEBUG)
+        finally:
+            root.removeHandler(more)
+
+
 def test_off_with_its_setting():
     with pytest.raises(NotConfigured):
         LogLevels.from_crawler(project_crawler(Lcxw, LOG_LEVELS_SETTLED=False))
