@@ -124,12 +124,13 @@ class Shutdown:
         ``close_now``; ``close=False``: without closing the archive, which waits for writes)."""
         from liaocheng_news.extensions.archive import ArchiveExtension
 
-        for crawler in self.crawlers:
-            archive = crawler.get_extension(ArchiveExtension) if hasattr(crawler, "get_extension") else None
-            if archive is not None:
-                await archive.close_now(RECORD_TIMEOUT, close=close)
+        archives = [crawler.get_extension(ArchiveExtension) for crawler in self.crawlers
+                    if hasattr(crawler, "get_extension")]
+        # all at once: a process of many portals takes RECORD_TIMEOUT, not that many times over
+        await asyncio.gather(*(a.close_now(RECORD_TIMEOUT, close=close) for a in archives if a is not None))
 
     def _force(self, why: str) -> None:
+        from twisted.internet import reactor
         from twisted.internet.defer import Deferred
 
         logger.warning("%s: ending at once (the runs are recorded as interrupted within %g s)", why, RECORD_TIMEOUT)
@@ -137,6 +138,10 @@ class Shutdown:
         for crawler in self.crawlers:
             crawler.stats.set_value("interrupted", crawler.stats.get_value("interrupted") or self.signame)
             spool_held(crawler)
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        # the process ends by then whatever the records do (a cancelled query may wait on its server)
+        self._deadline = reactor.callLater(RECORD_TIMEOUT + 0.5, self._halt)
         Deferred.fromFuture(asyncio.ensure_future(self._record_runs(close=False))).addBoth(lambda _: self._halt())
 
     def _halt(self) -> None:
