@@ -27,6 +27,8 @@ from liaocheng_news.items import STORED_FIELDS, Article, fields_by
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10
+# what a merge of the search index's pending list meets when this login may never make it
+_MERGE_REFUSED = (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable, psycopg.errors.UndefinedObject)
 # what a failing database (not bad data) raises: a write that meets one is retried later
 DATABASE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, ArchiveUnavailable, OSError)
 
@@ -170,10 +172,13 @@ class Archive:
             return
         try:
             await search.merge(conn)
-        except psycopg.Error as exc:  # e.g. a login that does not own the index: said once, not per batch
+        except _MERGE_REFUSED as exc:  # a login that does not own the index: said once, not per batch
             self._merge_refused = True
             logger.warning("could not merge the search index's pending list (not tried again by this archive; "
                            "autovacuum merges it): %s", exc or type(exc).__name__)
+        except psycopg.Error as exc:  # a passing failure (a lost connection): the next merge tries again
+            logger.warning("could not merge the search index's pending list (tried again with the next "
+                           "batches): %s", exc or type(exc).__name__)
 
     async def __aenter__(self) -> "Archive":
         return self

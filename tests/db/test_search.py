@@ -311,6 +311,31 @@ def test_a_failed_merge_loses_nothing_it_is_logged(archive_url, monkeypatch, cap
     assert [h[0] for h in _search(archive_url, a.title)] == [a.url]
 
 
+def test_a_passing_merge_failure_is_tried_again_with_the_next_batch(archive_url, monkeypatch, caplog):
+    """Only a merge this login may never make (the privilege, the index) is given up; a lost
+    connection is not."""
+    monkeypatch.setattr(search, "MERGE_PENDING_BYTES", 1)
+    real, calls = search.merge, []
+
+    async def flaky(conn):
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return await real(conn)
+
+    monkeypatch.setattr(search, "merge", flaky)
+
+    async def two_batches(archive):
+        first = await archive.store([story_article(1)])
+        merged_after_first = _merge_pending(archive_url)  # the first merge failed: its list is left
+        return first + await archive.store([story_article(2)]), merged_after_first
+
+    results, left = run(_with_archive(archive_url, two_batches))
+    assert [r.outcome for r in results] == ["new", "new"] and left > 0
+    assert len(calls) == 2  # the second batch merged again
+    assert "tried again with the next batches" in caplog.text
+
+
 def _long_article(i: int, chars: int):
     """An article of its own text whose document holds about ``chars`` keys."""
     rng = random.Random(1000 + i)
