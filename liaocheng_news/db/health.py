@@ -4,7 +4,8 @@ What ``liaocheng-news status`` (and a status page) shows per portal: the last ru
 archived in the last 24 hours and 7 days, when the last new one came, the share of failed
 requests and of fallback extractions over the last 7 days of runs, how often published_at,
 source and authors are filled, and the last ``check-portals`` result (``drift_checks``,
-migration 6).  Every value is bound; nothing is formatted into SQL.
+migration 6).  Every value is bound; the only pieces formatted into SQL are this module's
+constants (the FILLED conditions), never input.
 """
 
 from __future__ import annotations

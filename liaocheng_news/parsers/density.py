@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
+from liaocheng_news.text.fields import clean_space
+
 __all__ = ["Run", "runs_of", "choose_containers", "SKIPPED_TAGS"]
 
 # never article text, and never holding it
@@ -36,7 +38,6 @@ _BLOCK_TAGS = frozenset({
 })
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PUNCT = re.compile(r"[，。；！？、,;!?：:“”]")
-_SPACE = re.compile(r"[\s\u00a0\u3000]+")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # class/id words that say what a container is (Readability's weights, with the Chinese CMS
 # conventions: TRS_Editor, Hanweb's zoom, Founder's founder-content, 正文 = zhengwen)
@@ -90,12 +91,11 @@ class _Walker:
         if not self.pieces:
             return
         pieces, self.pieces = self.pieces, []
-        # blanks collapsed as _SPACE.sub(" ", …).strip() would (str.split cuts at what \s matches)
-        text = " ".join("".join(filter(None, pieces)).split())
+        text = clean_space("".join(filter(None, pieces)))
         links, self.links = self.links, 0
         if not text:
             return
-        spaced = " ".join("".join([piece or " " for piece in pieces]).split())
+        spaced = clean_space("".join([piece or " " for piece in pieces]))
         chars = len(text) - text.count(" ")
         images, self.images = self.images, []
         self.runs.append(Run(self.owners[-1], text, chars, min(links, chars), bool(self.in_heading),
