@@ -221,8 +221,8 @@ _NAME_SLOT_END = re.compile(r"发自|發自|\S*报道|\S*報道")
 _PERSON = LazyPattern(r"[" + _CJK + r"]{2,4}|[" + _CJK + r"]+[·•][" + _CJK + r"·•]+|[A-Za-z][A-Za-z _.-]*")
 _PEOPLE_ROLES = frozenset({"reporter", "correspondent"})
 _NAME_SEPARATORS = re.compile(r"[、,，;；/／&＆]+")
-_ONE_HANZI = re.compile(f"[{_CJK}]")
-_NAME_REST = re.compile(f"[{_CJK}]{{1,2}}")  # what a padded name's first character joins
+_ONE_HANZI = LazyPattern(f"[{_CJK}]")
+_NAME_REST = LazyPattern(f"[{_CJK}]{{1,2}}")  # what a padded name's first character joins
 _YEAR = re.compile(r"\d{4}")
 
 
